@@ -1,0 +1,159 @@
+"""The monitor's settings: one validated description shared by the ROS node and the bag analysis.
+
+`config/monitor.yaml` is a ROS parameter file; `MonitorSettings.from_parameters` reads its
+``ros__parameters`` mapping (or the node's declared parameters), so the live node and the offline
+analysis can never disagree on topics, thresholds or calibration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+NODE_NAME = "lmd_monitor"
+
+
+class InvalidSetting(ValueError):
+    """A parameter value the monitor cannot run with; the message names the parameter."""
+
+    def __init__(self, name: str, reason: str, value: Any) -> None:
+        super().__init__(f"parameter '{name}': {reason} (got {value!r})")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class MonitorSettings:
+    """Every knob of the monitor, with the reason it exists in ``DESCRIPTIONS``."""
+
+    camera_topics: tuple[str, ...] = (
+        "/camera/front/image_raw",
+        "/camera/left/image_raw",
+        "/camera/right/image_raw",
+        "/camera/rear/image_raw",
+    )
+    camera_names: tuple[str, ...] = ("front", "left", "right", "rear")
+    radar_topic: str = "/radar/points"
+    lidar_topic: str = "/lidar/points"
+    calibration_file: str = ""
+    checkpoint: str = ""
+    device: str = "auto"
+    qos_reliability: str = "best_effort"
+    qos_depth: int = 5
+    slop: float = 0.05
+    stale_after: float = 0.5
+    score_threshold: float = 0.3
+    max_detections: int = 50
+    bev_frame: str = "base_link"
+    diagnostics_period: float = 1.0
+    warn_drop: float = 0.5
+    error_drop: float = 0.8
+    hold_s: float = 1.0
+    clear_s: float = 2.0
+    silent_after_s: float = 1.0
+    warmup_frames: int = 20
+    baseline_camera: float = -1.0
+    baseline_radar: float = -1.0
+    baseline_lidar: float = -1.0
+    publish_camera_overlay: bool = True
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    @classmethod
+    def from_parameters(cls, values: Mapping[str, Any]) -> MonitorSettings:
+        """Build from a parameter mapping; unknown names are an error, not silently ignored."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known - {"use_sim_time"})
+        if unknown:
+            raise InvalidSetting(unknown[0], f"unknown parameter; known: {sorted(known)}", None)
+        converted = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in values.items()
+            if name in known
+        }
+        return cls(**converted)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, node_name: str = NODE_NAME) -> MonitorSettings:
+        """Read a ROS parameter file (``<node>: {ros__parameters: {...}}``)."""
+        document = yaml.safe_load(Path(path).read_text()) or {}
+        for key in (node_name, f"/{node_name}", "/**"):
+            if key in document:
+                return cls.from_parameters(document[key].get("ros__parameters", {}))
+        raise InvalidSetting("config", f"{path} has no section for node {node_name!r}", None)
+
+    def baseline(self, modality: str) -> float | None:
+        """Configured baseline share of a modality, or None to learn it over the warm-up."""
+        value = getattr(self, f"baseline_{modality}")
+        return None if value < 0 else value
+
+
+DESCRIPTIONS: dict[str, str] = {
+    "camera_topics": "Camera topics (sensor_msgs/Image, or CompressedImage when ending in "
+    "/compressed), one per camera_names entry",
+    "camera_names": "Camera names as in the calibration and the model checkpoint",
+    "radar_topic": "Radar sensor_msgs/PointCloud2 (x, y, z; optional rcs, v_radial)",
+    "lidar_topic": "LiDAR sensor_msgs/PointCloud2 (x, y, z; optional intensity)",
+    "calibration_file": "Calibration YAML (intrinsics/extrinsics); empty = shipped default rig",
+    "checkpoint": "Fusion model checkpoint (.pt); empty = shipped three-modality model",
+    "device": "Torch device: auto (CUDA if available), cpu, cuda or cuda:N",
+    "qos_reliability": "Sensor subscription reliability: best_effort (sensor-data) or reliable",
+    "qos_depth": "Sensor subscription queue depth",
+    "slop": "Max header-stamp difference (s) within one synchronised set",
+    "stale_after": "A sensor silent this long (s) is left out of sets until it returns",
+    "score_threshold": "Detection score threshold",
+    "max_detections": "Max detections per frame",
+    "bev_frame": "Frame id of the BEV outputs (the ego frame of the calibration)",
+    "diagnostics_period": "Period (s) of /diagnostics; level changes are published at once",
+    "warn_drop": "WARN when a share falls below (1 - warn_drop) x baseline for hold_s",
+    "error_drop": "ERROR when a share falls below (1 - error_drop) x baseline for hold_s",
+    "hold_s": "How long (s) a drop must persist before the alarm rises",
+    "clear_s": "How long (s) a share must stay recovered before the alarm clears",
+    "silent_after_s": "A sensor without messages this long (s) is ERROR",
+    "warmup_frames": "Frames over which baselines set to -1 are learned",
+    "baseline_camera": "Camera baseline share in [0, 1]; -1 = learn over the warm-up",
+    "baseline_radar": "Radar baseline share in [0, 1]; -1 = learn over the warm-up",
+    "baseline_lidar": "LiDAR baseline share in [0, 1]; -1 = learn over the warm-up",
+    "publish_camera_overlay": "Also publish ~/camera_overlay (first camera with boxes and shares)",
+}
+
+
+def _validate(s: MonitorSettings) -> None:
+    def require(name: str, ok: bool, reason: str) -> None:
+        if not ok:
+            raise InvalidSetting(name, reason, getattr(s, name))
+
+    require("camera_names", len(set(s.camera_names)) == len(s.camera_names), "names must be unique")
+    require(
+        "camera_topics",
+        len(s.camera_topics) == len(s.camera_names),
+        f"needs one topic per camera name ({len(s.camera_names)})",
+    )
+    for name in ("radar_topic", "lidar_topic", "bev_frame"):
+        require(name, bool(getattr(s, name)), "must not be empty")
+    require(
+        "device",
+        s.device in ("auto", "cpu", "cuda") or s.device.startswith("cuda:"),
+        "must be auto, cpu, cuda or cuda:N",
+    )
+    require("qos_reliability", s.qos_reliability in ("best_effort", "reliable"),
+            "must be best_effort or reliable")
+    require("qos_depth", s.qos_depth >= 1, "must be >= 1")
+    require("slop", s.slop > 0, "must be > 0")
+    require("stale_after", s.stale_after > s.slop, "must be greater than slop")
+    require("score_threshold", 0 < s.score_threshold < 1, "must be in (0, 1)")
+    require("max_detections", s.max_detections >= 1, "must be >= 1")
+    require("diagnostics_period", s.diagnostics_period > 0, "must be > 0")
+    require("warn_drop", 0 < s.warn_drop < 1, "must be in (0, 1)")
+    require("error_drop", s.warn_drop < s.error_drop <= 1, "must be in (warn_drop, 1]")
+    for name in ("hold_s", "clear_s", "silent_after_s"):
+        require(name, getattr(s, name) >= 0, "must be >= 0")
+    require("warmup_frames", s.warmup_frames >= 1, "must be >= 1")
+    for modality in ("camera", "radar", "lidar"):
+        name = f"baseline_{modality}"
+        value = getattr(s, name)
+        require(name, value == -1.0 or 0 < value <= 1, "must be -1 (learn) or in (0, 1]")

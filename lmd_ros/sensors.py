@@ -1,0 +1,88 @@
+"""The ROS-free vocabulary every room of the package speaks: calibration and one set of sensor data.
+
+Frames: the ego frame is x forward, y left, z up (REP 103), origin on the ground under the rear
+axle. A camera frame is the optical frame (x right, y down, z forward, REP 103 ``_optical``).
+Point clouds arrive in their sensor's own frame; ``T_ego_sensor`` maps them into the ego frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MODALITIES: tuple[str, ...] = ("camera", "radar", "lidar")
+"""Every modality the package knows, in the order used for tensors, tables and messages."""
+
+LIDAR_FIELDS: tuple[str, ...] = ("x", "y", "z", "intensity")
+RADAR_FIELDS: tuple[str, ...] = ("x", "y", "z", "rcs", "v_radial")
+
+
+@dataclass(frozen=True)
+class CameraCalibration:
+    """A pinhole camera: intrinsics ``K`` (3x3) and the pose of its optical frame in ego."""
+
+    name: str
+    width: int
+    height: int
+    K: np.ndarray
+    T_ego_camera: np.ndarray
+
+
+@dataclass(frozen=True)
+class SensorCalibration:
+    """A range sensor (LiDAR or radar): its pose in ego."""
+
+    name: str
+    T_ego_sensor: np.ndarray
+
+
+@dataclass(frozen=True)
+class Rig:
+    """The vehicle's sensor set; the model and the runtime must agree on it (names and sizes)."""
+
+    cameras: tuple[CameraCalibration, ...]
+    lidar: SensorCalibration
+    radar: SensorCalibration
+
+    def camera(self, name: str) -> CameraCalibration:
+        for cam in self.cameras:
+            if cam.name == name:
+                return cam
+        raise KeyError(f"rig has no camera {name!r}; cameras: {[c.name for c in self.cameras]}")
+
+
+@dataclass
+class SensorFrame:
+    """One synchronised set of sensor data. A missing entry means that sensor is absent/silent.
+
+    ``images``: camera name -> H x W x 3 uint8 RGB.
+    ``lidar``: (N, 4) float32 ``LIDAR_FIELDS`` in the LiDAR frame.
+    ``radar``: (N, 5) float32 ``RADAR_FIELDS`` in the radar frame.
+    """
+
+    stamp: float
+    images: dict[str, np.ndarray] = field(default_factory=dict)
+    lidar: np.ndarray | None = None
+    radar: np.ndarray | None = None
+
+    def present(self) -> dict[str, bool]:
+        """Which modalities carry data in this frame."""
+        return {
+            "camera": bool(self.images),
+            "radar": self.radar is not None,
+            "lidar": self.lidar is not None,
+        }
+
+
+@dataclass
+class GroundTruth:
+    """Objects in the ego frame at one instant.
+
+    ``boxes``: (K, 7) float x, y, z (box centre), l, w, h, yaw. ``classes``: (K,) int index into
+    the world's class names. ``velocities``: (K, 2) float vx, vy in ego.
+    """
+
+    boxes: np.ndarray
+    classes: np.ndarray
+    velocities: np.ndarray

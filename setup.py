@@ -1,0 +1,33 @@
+"""ament_python packaging: share/ holds the ament marker, package.xml, launch and config files;
+console scripts land in lib/lmd_ros (setup.cfg) so that `ros2 run lmd_ros <exe>` finds them."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = "lmd_ros"
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(exclude=["test", "test.*"]),
+    package_data={PACKAGE: ["model/checkpoints/*.pt"]},
+    data_files=[
+        ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
+        (f"share/{PACKAGE}", ["package.xml"]),
+        (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
+        (f"share/{PACKAGE}/config", glob("config/*.yaml")),
+    ],
+    install_requires=["setuptools"],
+    extras_require={"test": ["pytest"]},
+    zip_safe=False,
+    maintainer="lmd_ros maintainers",
+    maintainer_email="lmd-ros@example.com",
+    description="Layer-wise Modality Decomposition diagnostics for ROS 2 sensor fusion",
+    license="Apache-2.0",
+    entry_points={
+        "console_scripts": [
+            "lmd_demo = lmd_ros.demo:main",
+        ],
+    },
+)
