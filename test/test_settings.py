@@ -19,7 +19,7 @@ def test_shipped_config_is_valid_and_complete(repo_root):
         ("stale_after", 0.01, "greater than slop"),
         ("device", "tpu", "auto, cpu, cuda"),
         ("camera_topics", ["/a"], "one topic per camera"),
-        ("error_drop", 0.3, "(warn_drop, 1]"),
+        ("error_drop", 0.3, "(warn_drop, 1)"),
         ("baseline_radar", 1.5, "-1 (learn)"),
         ("qos_reliability", "sometimes", "best_effort or reliable"),
         ("colour", "blue", "unknown parameter"),

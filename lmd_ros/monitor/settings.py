@@ -149,9 +149,10 @@ def _validate(s: MonitorSettings) -> None:
     require("max_detections", s.max_detections >= 1, "must be >= 1")
     require("diagnostics_period", s.diagnostics_period > 0, "must be > 0")
     require("warn_drop", 0 < s.warn_drop < 1, "must be in (0, 1)")
-    require("error_drop", s.warn_drop < s.error_drop <= 1, "must be in (warn_drop, 1]")
-    for name in ("hold_s", "clear_s", "silent_after_s"):
+    require("error_drop", s.warn_drop < s.error_drop < 1, "must be in (warn_drop, 1)")
+    for name in ("hold_s", "clear_s"):
         require(name, getattr(s, name) >= 0, "must be >= 0")
+    require("silent_after_s", s.silent_after_s > 0, "must be > 0")
     require("warmup_frames", s.warmup_frames >= 1, "must be >= 1")
     for modality in ("camera", "radar", "lidar"):
         name = f"baseline_{modality}"
