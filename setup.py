@@ -27,7 +27,9 @@ setup(
     license="Apache-2.0",
     entry_points={
         "console_scripts": [
-            "lmd_demo = lmd_ros.demo:main",
+            "lmd_demo = lmd_ros.ros.demo:main",
+            "lmd_monitor = lmd_ros.ros.monitor_node:main",
+            "lmd_sensor_sim = lmd_ros.ros.sensor_sim_node:main",
         ],
     },
 )

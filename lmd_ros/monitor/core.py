@@ -1,0 +1,117 @@
+"""The monitor without ROS: messages in, synchronised frames, attributions and alarms out.
+
+The live node and the bag analysis both drive one `MonitorCore`, so they cannot disagree. Time
+is always passed in (`now`): the node's ROS clock, or the bag's record time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from lmd_ros.monitor.alarms import AlarmConfig, AlarmEvent, AlarmMonitor
+from lmd_ros.monitor.attribution import Attributor, FrameAttribution
+from lmd_ros.monitor.settings import MonitorSettings
+from lmd_ros.monitor.synchronizer import SyncedSet, Synchronizer
+from lmd_ros.sensors import SensorFrame
+
+CAMERA_PREFIX = "camera/"
+
+
+def alarm_config(settings: MonitorSettings, modalities: tuple[str, ...]) -> AlarmConfig:
+    return AlarmConfig(
+        baselines={m: settings.baseline(m) for m in modalities},
+        warmup_frames=settings.warmup_frames,
+        warn_drop=settings.warn_drop,
+        error_drop=settings.error_drop,
+        hold_s=settings.hold_s,
+        clear_s=settings.clear_s,
+        silent_after_s=settings.silent_after_s,
+    )
+
+
+def modality_of(source: str) -> str:
+    """``camera/front`` → ``camera``; ``radar`` → ``radar``."""
+    return source.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    """One processed frame as the outputs need it."""
+
+    attribution: FrameAttribution
+    events: list[AlarmEvent]
+    latency_s: float
+
+
+class MonitorCore:
+    """Synchroniser + attribution + alarms + the counters that /diagnostics reports.
+
+    Not thread-safe by itself: the node serialises `ingest`, `tick` and `record`; `analyse`
+    touches no shared state and may run on a worker thread.
+    """
+
+    def __init__(self, settings: MonitorSettings, attributor: Attributor) -> None:
+        self.settings = settings
+        self.attributor = attributor
+        self.modalities = attributor.modalities
+        cameras = settings.camera_names if "camera" in self.modalities else ()
+        self.sources = (
+            *(CAMERA_PREFIX + name for name in cameras),
+            *(m for m in ("radar", "lidar") if m in self.modalities),
+        )
+        self.synchronizer = Synchronizer(self.sources, settings.slop, settings.stale_after)
+        self.alarms = AlarmMonitor(self.modalities, alarm_config(settings, self.modalities))
+        self.rejected: Counter[tuple[str, str]] = Counter()
+        self.skipped_sets = 0
+        self.processed = 0
+        self.latency_s: float | None = None
+
+    def ingest(self, source: str, stamp: float, data, now: float) -> list[SyncedSet]:
+        """One converted message; returns the sets it completed."""
+        return self.synchronizer.push(source, stamp, data, now)
+
+    def reject(self, source: str, reason: str) -> None:
+        """Count a message that could not be converted (reported on /diagnostics)."""
+        self.rejected[(source, reason)] += 1
+
+    def frame(self, synced: SyncedSet) -> SensorFrame:
+        images = {
+            source.removeprefix(CAMERA_PREFIX): data
+            for source, data in synced.messages.items()
+            if source.startswith(CAMERA_PREFIX)
+        }
+        return SensorFrame(
+            stamp=synced.stamp,
+            images=images,
+            radar=synced.messages.get("radar"),
+            lidar=synced.messages.get("lidar"),
+        )
+
+    def analyse(self, synced: SyncedSet) -> FrameAttribution:
+        """Model + decomposition of one set (the heavy part; no shared state)."""
+        return self.attributor(self.frame(synced))
+
+    def record(self, attribution: FrameAttribution, now: float) -> FrameRecord:
+        """Feed a finished attribution to the alarms; ``now`` is when its result exists."""
+        self.processed += 1
+        latency = now - attribution.stamp
+        self.latency_s = latency
+        shares = attribution.frame_shares() or dict.fromkeys(self.modalities)
+        events = self.alarms.update(now, shares, self.ages(now))
+        return FrameRecord(attribution, events, latency)
+
+    def tick(self, now: float) -> tuple[list[SyncedSet], list[AlarmEvent]]:
+        """Periodic: flush sets a stale source was holding back, and check for silence."""
+        sets = self.synchronizer.poll(now)
+        events = self.alarms.update(now, dict.fromkeys(self.modalities), self.ages(now))
+        return sets, events
+
+    def ages(self, now: float) -> dict[str, float | None]:
+        """Age of each modality's freshest message (a modality lives while any camera does)."""
+        ages: dict[str, float | None] = dict.fromkeys(self.modalities)
+        for source, age in self.synchronizer.staleness(now).items():
+            modality = modality_of(source)
+            if age is not None and (ages[modality] is None or age < ages[modality]):
+                ages[modality] = age
+        return ages

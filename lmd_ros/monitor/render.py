@@ -1,0 +1,104 @@
+"""Pictures for people: the BEV contribution composite and the camera overlay (numpy only).
+
+Colours are the Okabe–Ito palette, readable by colour-blind engineers; the same colour means the
+same sensor in RViz markers, images and the bag report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lmd_ros.model.decode import Detection
+from lmd_ros.sensors import CameraCalibration
+
+MODALITY_COLOURS: dict[str, tuple[int, int, int]] = {
+    "camera": (230, 159, 0),
+    "radar": (86, 180, 233),
+    "lidar": (0, 158, 115),
+}
+
+_BOX_EDGES = ((0, 1), (1, 2), (2, 3), (3, 0), (4, 5), (5, 6), (6, 7), (7, 4),
+              (0, 4), (1, 5), (2, 6), (3, 7))
+
+
+def mix_colour(shares: Sequence[float], modalities: Sequence[str]) -> tuple[int, int, int]:
+    """The share-weighted blend of the modality colours (grey when no modality carries it)."""
+    total = float(sum(shares))
+    if total <= 0:
+        return (128, 128, 128)
+    mixed = sum(np.array(MODALITY_COLOURS[m], float) * s for m, s in zip(modalities, shares,
+                                                                          strict=True)) / total
+    return tuple(round(float(c)) for c in mixed)
+
+
+def bev_composite(evidence: np.ndarray, modalities: Sequence[str], scale: int = 4) -> np.ndarray:
+    """(M, X, Y) evidence → RGB top-down image, forward up and left to the left.
+
+    Each modality's map is normalised by its own 99th percentile over the frame, so a weak
+    sensor still shows *where* it sees things; brightness compares places, not sensors.
+    """
+    image = np.zeros((*evidence.shape[1:], 3))
+    for modality, layer in zip(modalities, evidence, strict=True):
+        peak = np.percentile(layer, 99)
+        if peak > 0:
+            image += np.clip(layer / peak, 0, 1)[..., None] * MODALITY_COLOURS[modality]
+    top_down = np.clip(image, 0, 255).astype(np.uint8)[::-1, ::-1]
+    return np.ascontiguousarray(top_down.repeat(scale, axis=0).repeat(scale, axis=1))
+
+
+def box_corners(d: Detection) -> np.ndarray:
+    """(8, 3) ego-frame corners: bottom face counter-clockwise, then the top face."""
+    dx, dy = np.array([1, 1, -1, -1]) * d.l / 2, np.array([1, -1, -1, 1]) * d.w / 2
+    c, s = np.cos(d.yaw), np.sin(d.yaw)
+    x, y = d.x + c * dx - s * dy, d.y + s * dx + c * dy
+    bottom = np.stack([x, y, np.full(4, d.z - d.h / 2)], axis=1)
+    top = bottom + np.array([0.0, 0.0, d.h])
+    return np.concatenate([bottom, top])
+
+
+def camera_overlay(
+    image: np.ndarray,
+    camera: CameraCalibration,
+    detections: Sequence[Detection],
+    shares: np.ndarray,
+    modalities: Sequence[str],
+) -> np.ndarray:
+    """The camera image with each visible detection's box and a bar of its modality shares."""
+    canvas = image.copy()
+    T_camera_ego = np.linalg.inv(camera.T_ego_camera)
+    for detection, row in zip(detections, shares, strict=True):
+        corners = (T_camera_ego @ np.c_[box_corners(detection), np.ones(8)].T)[:3].T
+        if (corners[:, 2] < 0.5).any():
+            continue
+        pixels = (camera.K @ corners.T).T
+        uv = pixels[:, :2] / pixels[:, 2:]
+        colour = mix_colour(row, modalities)
+        for a, b in _BOX_EDGES:
+            _draw_line(canvas, uv[a], uv[b], colour)
+        _draw_share_bar(canvas, uv.min(axis=0), row, modalities)
+    return canvas
+
+
+def _draw_line(canvas: np.ndarray, a: np.ndarray, b: np.ndarray, colour) -> None:
+    steps = int(np.ceil(np.abs(b - a).max())) + 1
+    if steps > 4 * sum(canvas.shape[:2]):
+        return
+    u, v = np.linspace(a, b, steps).round().astype(int).T
+    inside = (u >= 0) & (u < canvas.shape[1]) & (v >= 0) & (v < canvas.shape[0])
+    canvas[v[inside], u[inside]] = colour
+
+
+def _draw_share_bar(canvas: np.ndarray, top_left: np.ndarray, shares: np.ndarray,
+                    modalities: Sequence[str], width: int = 24, height: int = 3) -> None:
+    u0, v0 = int(top_left[0]), int(top_left[1]) - height - 1
+    if not (v0 >= 0 and v0 + height <= canvas.shape[0]):
+        return
+    start = u0
+    for modality, share in zip(modalities, shares, strict=True):
+        end = start + round(float(share) * width)
+        lo, hi = max(start, 0), min(end, canvas.shape[1])
+        if hi > lo:
+            canvas[v0:v0 + height, lo:hi] = MODALITY_COLOURS[modality]
+        start = end

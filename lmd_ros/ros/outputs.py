@@ -1,0 +1,74 @@
+"""The monitor's output messages, built from a `FrameAttribution` (used live and in bag analysis).
+
+``~/detections`` is the machine-readable record: one PointCloud2 point per detection with fields
+``x y z l w h yaw class_id score c_<modality>… c_bias s_<modality>…`` (all FLOAT32).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from builtin_interfaces.msg import Duration, Time
+from geometry_msgs.msg import Point, Pose, Quaternion, Vector3
+from sensor_msgs.msg import Image, PointCloud2
+from std_msgs.msg import ColorRGBA, Header
+from visualization_msgs.msg import Marker, MarkerArray
+
+from lmd_ros.monitor.attribution import FrameAttribution
+from lmd_ros.monitor.render import bev_composite, mix_colour
+from lmd_ros.ros.conversions import array_to_pointcloud2, rgb_to_image
+
+BOX_FIELDS: tuple[str, ...] = ("x", "y", "z", "l", "w", "h", "yaw", "class_id", "score")
+MARKER_LIFETIME = Duration(sec=1)
+
+
+def detection_fields(modalities: Sequence[str]) -> tuple[str, ...]:
+    """Field names of ``~/detections`` for a model with these modalities."""
+    return (*BOX_FIELDS, *(f"c_{m}" for m in modalities), "c_bias",
+            *(f"s_{m}" for m in modalities))
+
+
+def detections_message(result: FrameAttribution, stamp: Time, frame_id: str) -> PointCloud2:
+    boxes = np.array(
+        [[getattr(d, name) for name in BOX_FIELDS] for d in result.detections], dtype=np.float64
+    ).reshape(len(result.detections), len(BOX_FIELDS))
+    table = np.concatenate([boxes, result.contributions, result.shares], axis=1)
+    return array_to_pointcloud2(
+        table.astype(np.float32), detection_fields(result.modalities), stamp, frame_id
+    )
+
+
+def markers_message(
+    result: FrameAttribution, stamp: Time, frame_id: str, class_names: Sequence[str]
+) -> MarkerArray:
+    """A box per detection coloured by its modality mix, a label with its shares.
+
+    The array starts with DELETEALL so boxes of the previous frame never linger.
+    """
+    header = Header(stamp=stamp, frame_id=frame_id)
+    markers = [Marker(header=header, action=Marker.DELETEALL)]
+    for i, (d, shares) in enumerate(zip(result.detections, result.shares, strict=True)):
+        r, g, b = (c / 255 for c in mix_colour(shares, result.modalities))
+        pose = Pose(
+            position=Point(x=d.x, y=d.y, z=d.z),
+            orientation=Quaternion(z=float(np.sin(d.yaw / 2)), w=float(np.cos(d.yaw / 2))),
+        )
+        markers.append(Marker(
+            header=header, ns="boxes", id=i, type=Marker.CUBE, action=Marker.ADD, pose=pose,
+            scale=Vector3(x=d.l, y=d.w, z=d.h), color=ColorRGBA(r=r, g=g, b=b, a=0.6),
+            lifetime=MARKER_LIFETIME,
+        ))
+        label = " ".join(f"{m[0].upper()}{s:.0%}" for m, s in zip(result.modalities, shares,
+                                                                   strict=True))
+        text_pose = Pose(position=Point(x=d.x, y=d.y, z=d.z + d.h), orientation=Quaternion(w=1.0))
+        markers.append(Marker(
+            header=header, ns="labels", id=i, type=Marker.TEXT_VIEW_FACING, action=Marker.ADD,
+            pose=text_pose, scale=Vector3(z=0.8), color=ColorRGBA(r=1.0, g=1.0, b=1.0, a=1.0),
+            text=f"{class_names[d.class_id]} {d.score:.2f}\n{label}", lifetime=MARKER_LIFETIME,
+        ))
+    return MarkerArray(markers=markers)
+
+
+def bev_image_message(result: FrameAttribution, stamp: Time, frame_id: str) -> Image:
+    return rgb_to_image(bev_composite(result.evidence, result.modalities), stamp, frame_id)

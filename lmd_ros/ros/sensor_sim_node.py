@@ -1,0 +1,116 @@
+"""`lmd_sensor_sim`: publish the synthetic world's sensors on the real topics, with scripted faults.
+
+Frames follow the clock: on each tick the node publishes the frame that belongs to the elapsed
+time, so a slow machine skips frames instead of drifting behind. A silent sensor (fault
+``<sensor>_silent``) publishes nothing, exactly as a dead driver would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+import rclpy
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.node import Node
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import Image, PointCloud2
+
+from lmd_ros.monitor.settings import MonitorSettings
+from lmd_ros.ros.conversions import array_to_pointcloud2, rgb_to_image, seconds_to_stamp
+from lmd_ros.sensors import LIDAR_FIELDS, RADAR_FIELDS
+from lmd_ros.world import Drive, WorldConfig, default_rig, parse_fault
+
+DEFAULTS = MonitorSettings()
+
+
+class SensorSimNode(Node):
+    """Plays one deterministic drive of the synthetic world as ROS sensor topics."""
+
+    def __init__(self) -> None:
+        super().__init__("lmd_sensor_sim")
+        seed = self._param("seed", 0, "World seed (the drive is deterministic by seed)")
+        rate_hz = self._param("rate_hz", 10.0, "Sensor rate (Hz)")
+        duration_s = self._param("duration_s", 60.0, "Drive length (s); the node exits after it")
+        faults = self._param("faults", [""], "Faults as kind[@camera]@start:end[:severity]")
+        camera_topics = self._param("camera_topics", list(DEFAULTS.camera_topics), "Camera topics")
+        camera_names = self._param("camera_names", list(DEFAULTS.camera_names), "Camera names")
+        radar_topic = self._param("radar_topic", DEFAULTS.radar_topic, "Radar topic")
+        lidar_topic = self._param("lidar_topic", DEFAULTS.lidar_topic, "LiDAR topic")
+        start_stamp = self._param(
+            "start_stamp", 0.0, "Clock time (s) at which frame 0 plays; 0 = at start-up"
+        )
+
+        config = WorldConfig(rate_hz=rate_hz, duration_s=duration_s)
+        self._drive = Drive(
+            seed=seed,
+            config=config,
+            rig=default_rig(),
+            faults=[parse_fault(text) for text in faults if text],
+        )
+        self._cameras = {
+            name: self.create_publisher(Image, topic, qos_profile_sensor_data)
+            for name, topic in zip(camera_names, camera_topics, strict=True)
+        }
+        self._radar = self.create_publisher(PointCloud2, radar_topic, qos_profile_sensor_data)
+        self._lidar = self.create_publisher(PointCloud2, lidar_topic, qos_profile_sensor_data)
+        self._start_ns = int(start_stamp * 1e9) or self.get_clock().now().nanoseconds
+        self._last_index = -1
+        self.finished = False
+        self.create_timer(1.0 / rate_hz, self._tick)
+        self.get_logger().info(
+            f"playing seed {seed} for {duration_s:.0f} s at {rate_hz:g} Hz, faults: "
+            f"{[t for t in faults if t] or 'none'}"
+        )
+
+    def _param(self, name: str, default, description: str):
+        descriptor = ParameterDescriptor(description=description, read_only=True)
+        return self.declare_parameter(name, default, descriptor).value
+
+    def _tick(self) -> None:
+        elapsed_s = (self.get_clock().now().nanoseconds - self._start_ns) * 1e-9
+        index = math.floor(elapsed_s * self._drive.config.rate_hz)
+        if index < 0:
+            return
+        if index >= len(self._drive):
+            self.finished = True
+            return
+        if index == self._last_index:
+            return
+        self._last_index = index
+        frame, _ = self._drive.frame(index)
+        stamp = seconds_to_stamp(self._start_ns * 1e-9 + frame.stamp)
+        for name, image in frame.images.items():
+            if name in self._cameras:
+                msg = rgb_to_image(image, stamp, f"camera_{name}_optical")
+                self._cameras[name].publish(msg)
+        if frame.radar is not None:
+            self._radar.publish(array_to_pointcloud2(frame.radar, RADAR_FIELDS, stamp, "radar"))
+        if frame.lidar is not None:
+            self._lidar.publish(array_to_pointcloud2(frame.lidar, LIDAR_FIELDS, stamp, "lidar"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv if argv is None else ["lmd_sensor_sim", *argv]
+    parser = argparse.ArgumentParser(
+        prog="lmd_sensor_sim",
+        description="Publish the synthetic world's camera, radar and LiDAR topics. "
+        "Set parameters with --ros-args -p seed:=1 -p faults:=['lidar_dropout@10:20'].",
+    )
+    parser.parse_known_args(rclpy.utilities.remove_ros_args(args)[1:])
+    rclpy.init(args=args)
+    node = SensorSimNode()
+    try:
+        while rclpy.ok() and not node.finished:
+            rclpy.spin_once(node, timeout_sec=0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
