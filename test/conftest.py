@@ -8,6 +8,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("lmd_ros", derandomize=True, deadline=None)
+settings.load_profile("lmd_ros")
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ from lmd_ros.ros.observer import MonitorObserver
 from lmd_ros.ros.session import DriveScenario, SimulatedDrive
 from lmd_ros.world import parse_fault
 
-DEFAULT_FAULT = "lidar_dropout@12:22:0.97"
+DEFAULT_FAULT = "lidar_dropout@12:22:0.995"
 
 
 def main(argv: list[str] | None = None) -> int:

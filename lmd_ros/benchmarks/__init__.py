@@ -1,0 +1,1 @@
+"""Benchmarks behind the ``lmd_benchmark`` console script; each module has ``main(argv) -> int``."""
