@@ -90,6 +90,8 @@ class MonitorNode(Node):
     """Declares its parameters with descriptors, validates them, then wires the core to ROS."""
 
     def __init__(self) -> None:
+        self._mailbox = LatestSet()
+        self._worker: threading.Thread | None = None
         super().__init__("lmd_monitor")
         self.settings = self._declare_settings()
         rig = load_rig(self.settings.calibration_file)
@@ -105,7 +107,6 @@ class MonitorNode(Node):
         self.core = MonitorCore(self.settings, attributor)
         self._rig = rig
         self._lock = threading.Lock()
-        self._mailbox = LatestSet()
         self._rate_window = (self._now(), 0)
         self._subscribe()
         self._detections = self.create_publisher(PointCloud2, "~/detections", 10)
@@ -239,7 +240,8 @@ class MonitorNode(Node):
 
     def destroy_node(self) -> None:
         self._mailbox.close()
-        self._worker.join(timeout=5.0)
+        if self._worker is not None:
+            self._worker.join(timeout=5.0)
         super().destroy_node()
 
 
