@@ -9,15 +9,17 @@ from lmd_ros.world import default_rig
 MODALITIES = ("camera", "radar", "lidar")
 
 
-def test_bev_composite_puts_forward_left_at_the_top_left():
-    evidence = np.zeros((3, 8, 8))
-    evidence[2, 7, 7] = 5.0  # LiDAR evidence at max x (forward) and max y (left)
-    evidence[0, 0, 0] = 1.0  # camera evidence behind and to the right
+def test_bev_composite_puts_forward_left_at_the_top_left_on_one_scale():
+    evidence = np.zeros((3, 20, 20))
+    evidence[2, 19, 10:] = 1.0  # LiDAR evidence at max x (forward), left half
+    evidence[0, 0, 0] = 0.5  # weaker camera evidence behind and to the right
     image = bev_composite(evidence, MODALITIES, scale=2)
-    assert image.shape == (16, 16, 3) and image.dtype == np.uint8
+    assert image.shape == (40, 40, 3) and image.dtype == np.uint8
     assert tuple(image[0, 0]) == MODALITY_COLOURS["lidar"]
-    assert tuple(image[-1, -1]) == MODALITY_COLOURS["camera"]
-    assert image[8, 8].sum() == 0
+    assert tuple(image[0, -1]) == (0, 0, 0)
+    half_camera = (np.array(MODALITY_COLOURS["camera"]) * 0.5).astype(np.uint8)
+    np.testing.assert_array_equal(image[-1, -1], half_camera)
+    assert image[20, 20].sum() == 0
 
 
 def test_mix_colour_weights_the_palette():

@@ -26,8 +26,9 @@ class FrameAttribution:
 
     ``contributions``: (N, M + 1) logit contributions, columns ``modalities + ("bias",)``; each
     row sums to the detection's heatmap logit. ``shares``: (N, M), |c_m| / Σ_k |c_k| over the
-    modalities. ``evidence``: (M, X, Y), where in BEV each modality pushes any class's heatmap
-    logit up (max over classes of the positive part of its stream).
+    modalities. ``evidence``: (M, X, Y), where in BEV each modality pushes the vehicle
+    segmentation logit up, weighted by the vehicle probability there, so that empty road, where
+    streams cancel each other, stays dark.
     """
 
     stamp: float
@@ -87,7 +88,11 @@ class Attributor:
             {m: contributions[:, k] for k, m in enumerate(self.modalities)}
         )
         shares = np.stack([share_by_modality[m] for m in self.modalities], axis=1)
-        evidence = heatmaps[: len(self.modalities)].clamp(min=0).amax(dim=1).numpy()
+        segmentation = torch.stack(
+            [decomposition.streams[m]["segmentation"][0] for m in self.modalities]
+        ).cpu()
+        probability = torch.sigmoid(decomposition.reference["segmentation"][0]).cpu()
+        evidence = (segmentation.clamp(min=0) * probability).amax(dim=1)
         present = {m: p for m, p in frame.present().items() if m in self.modalities}
         return FrameAttribution(
             stamp=frame.stamp,
@@ -96,6 +101,6 @@ class Attributor:
             logits=logits,
             contributions=contributions,
             shares=shares.reshape(len(detections), len(self.modalities)),
-            evidence=evidence,
+            evidence=evidence.numpy(),
             present=present,
         )

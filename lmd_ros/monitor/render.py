@@ -36,13 +36,13 @@ def mix_colour(shares: Sequence[float], modalities: Sequence[str]) -> tuple[int,
 def bev_composite(evidence: np.ndarray, modalities: Sequence[str], scale: int = 4) -> np.ndarray:
     """(M, X, Y) evidence → RGB top-down image, forward up and left to the left.
 
-    Each modality's map is normalised by its own 99th percentile over the frame, so a weak
-    sensor still shows *where* it sees things; brightness compares places, not sensors.
+    All modalities share one scale (the 99.5th percentile of their summed evidence), so the
+    colour of a spot tells which sensor carries it and its brightness how strongly.
     """
+    peak = np.percentile(evidence.sum(axis=0), 99.5)
     image = np.zeros((*evidence.shape[1:], 3))
-    for modality, layer in zip(modalities, evidence, strict=True):
-        peak = np.percentile(layer, 99)
-        if peak > 0:
+    if peak > 0:
+        for modality, layer in zip(modalities, evidence, strict=True):
             image += np.clip(layer / peak, 0, 1)[..., None] * MODALITY_COLOURS[modality]
     top_down = np.clip(image, 0, 255).astype(np.uint8)[::-1, ::-1]
     return np.ascontiguousarray(top_down.repeat(scale, axis=0).repeat(scale, axis=1))
