@@ -30,6 +30,8 @@ setup(
             "lmd_demo = lmd_ros.ros.demo:main",
             "lmd_monitor = lmd_ros.ros.monitor_node:main",
             "lmd_sensor_sim = lmd_ros.ros.sensor_sim_node:main",
+            "lmd_train = lmd_ros.model.train:main",
+            "lmd_evaluate_model = lmd_ros.model.evaluate:main",
         ],
     },
 )
