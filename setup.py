@@ -32,6 +32,8 @@ setup(
             "lmd_sensor_sim = lmd_ros.ros.sensor_sim_node:main",
             "lmd_train = lmd_ros.model.train:main",
             "lmd_evaluate_model = lmd_ros.model.evaluate:main",
+            "lmd_evaluate = lmd_ros.evaluation.cli:main",
+            "lmd_benchmark = lmd_ros.benchmarks.cli:main",
         ],
     },
 )

@@ -428,3 +428,10 @@ def test_images_agree_with_cv_bridge(encoding):
     msg = make_image(np.ascontiguousarray(pixels), encoding, padding=3)
     reference = CvBridge().imgmsg_to_cv2(msg, desired_encoding="rgb8")
     np.testing.assert_array_equal(image_to_rgb(msg), reference)
+
+
+def test_an_empty_table_becomes_an_empty_cloud():
+    """A frame without detections still publishes its (empty) ~/detections message."""
+    msg = array_to_pointcloud2(np.zeros((0, 3), np.float32), ("x", "y", "z"), Time(sec=1), "f")
+    assert (msg.width, msg.row_step, len(msg.data)) == (0, 0, 0)
+    assert [f.name for f in msg.fields] == ["x", "y", "z"]

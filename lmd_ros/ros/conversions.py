@@ -269,5 +269,5 @@ def _byte_view(data: array.array | bytes) -> np.ndarray:
 def _byte_array(values: np.ndarray) -> array.array:
     """The bytes of an array in the ``array('B')`` form message ``data`` fields store."""
     data = array.array("B")
-    data.frombytes(np.ascontiguousarray(values).data.cast("B"))
+    data.frombytes(np.ascontiguousarray(values).reshape(-1).view(np.uint8))
     return data

@@ -190,14 +190,13 @@ class MonitorNode(Node):
         while (synced := self._mailbox.take()) is not None:
             try:
                 attribution = self.core.analyse(synced)
-            except Exception as error:  # a bad frame must not kill the monitor
+                with self._lock:
+                    record = self.core.record(attribution, self._now())
+                self._publish(record, synced)
+            except Exception as error:  # one bad frame must not stop the monitor
                 self.get_logger().error(f"frame {synced.stamp:.3f} failed: {error!r}")
                 with self._lock:
                     self.core.reject("frame", type(error).__name__)
-                continue
-            with self._lock:
-                record = self.core.record(attribution, self._now())
-            self._publish(record, synced)
 
     def _publish(self, record: FrameRecord, synced: SyncedSet) -> None:
         result = record.attribution

@@ -1,0 +1,27 @@
+"""`lmd_benchmark {engine,node,bag} [options]`: each benchmark prints a Markdown table of ratios.
+
+The ROS-using benchmarks are imported only when chosen, so `lmd_benchmark engine` runs without
+a ROS graph.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = {
+    "engine": ("lmd_ros.benchmarks.engine", "decompose vs forward vs exact Shapley"),
+    "node": ("lmd_ros.ros.node_benchmark", "live node latency and sustained rate over DDS"),
+    "bag": ("lmd_ros.benchmarks.bag", "offline bag analysis vs live node; Ray scaling"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] not in BENCHMARKS:
+        print("usage: lmd_benchmark {engine,node,bag} [options]\n")
+        for name, (_, what) in BENCHMARKS.items():
+            print(f"  {name:<7} {what}")
+        return 0 if args[:1] in (["-h"], ["--help"]) else 2
+    module = importlib.import_module(BENCHMARKS[args[0]][0])
+    return module.main(args[1:])
