@@ -43,6 +43,7 @@ from lmd_ros.ros.outputs import (
     detections_message,
     markers_message,
 )
+from lmd_ros.ros.spinning import spin_until_shutdown
 from lmd_ros.sensors import LIDAR_FIELDS, RADAR_FIELDS
 
 TICK_S = 0.05
@@ -257,14 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         rclpy.logging.get_logger("lmd_monitor").fatal(f"invalid configuration: {error}")
         rclpy.try_shutdown()
         return 2
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return spin_until_shutdown(node)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from sensor_msgs.msg import Image, PointCloud2
 
 from lmd_ros.monitor.settings import MonitorSettings
 from lmd_ros.ros.conversions import array_to_pointcloud2, rgb_to_image, seconds_to_stamp
+from lmd_ros.ros.spinning import spin_until_shutdown
 from lmd_ros.sensors import LIDAR_FIELDS, RADAR_FIELDS
 from lmd_ros.world import Drive, WorldConfig, default_rig, parse_fault
 
@@ -101,15 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_known_args(rclpy.utilities.remove_ros_args(args)[1:])
     rclpy.init(args=args)
     node = SensorSimNode()
-    try:
-        while rclpy.ok() and not node.finished:
-            rclpy.spin_once(node, timeout_sec=0.1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return spin_until_shutdown(node, lambda: node.finished)
 
 
 if __name__ == "__main__":
