@@ -34,6 +34,9 @@ setup(
             "lmd_evaluate_model = lmd_ros.model.evaluate:main",
             "lmd_evaluate = lmd_ros.evaluation.cli:main",
             "lmd_benchmark = lmd_ros.benchmarks.cli:main",
+            "lmd_analyze_bag = lmd_ros.bag.analyze:main",
+            "lmd_make_bag = lmd_ros.bag.make_bag:main",
+            "lmd_play_bag = lmd_ros.bag.play:main",
         ],
     },
 )

@@ -7,7 +7,7 @@ PROBE = """
 import pkgutil, sys
 import lmd_ros
 names = [m.name for m in pkgutil.walk_packages(lmd_ros.__path__, 'lmd_ros.')
-         if not m.name.startswith('lmd_ros.ros')]
+         if not m.name.startswith(("lmd_ros.ros", "lmd_ros.bag", "lmd_ros.benchmarks.bag"))]
 for name in names:
     __import__(name)
 ros = {'rclpy', 'sensor_msgs', 'std_msgs', 'diagnostic_msgs', 'visualization_msgs',

@@ -1,8 +1,8 @@
 """The real monitor node against the sensor simulator, over real DDS.
 
-One drive is played for the whole module (it is the expensive part): the LiDAR loses 99.5 % of
-its points from t=8 s to t=16 s and the radar goes silent from t=21 s to t=26 s; the test also
-injects malformed messages at t≈3 s. Each test then checks one promise on what was observed.
+One 34 s drive is played for the whole module (it is the expensive part): the LiDAR loses
+99.5 % of its points from t=8 s to t=16 s and the radar goes silent from t=21 s to t=26 s; the
+test also injects malformed messages at t≈3 s. Each test checks one promise on what was seen.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ MALFORMED = 5
 
 SCENARIO = DriveScenario(
     seed=2,
-    duration_s=30.0,
+    duration_s=34.0,
     faults=(f"lidar_dropout@{LIDAR_FAULT[0]}:{LIDAR_FAULT[1]}:0.995",
             f"radar_silent@{RADAR_SILENT[0]}:{RADAR_SILENT[1]}"),
     monitor={"warmup_frames": 10, "hold_s": HOLD_S, "clear_s": CLEAR_S,

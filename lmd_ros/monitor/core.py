@@ -16,6 +16,8 @@ from lmd_ros.monitor.synchronizer import SyncedSet, Synchronizer
 from lmd_ros.sensors import SensorFrame
 
 CAMERA_PREFIX = "camera/"
+TICK_S = 0.05
+"""How often a running monitor flushes sets held back by a stale source and checks silence."""
 
 
 def alarm_config(settings: MonitorSettings, modalities: tuple[str, ...]) -> AlarmConfig:

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from lmd_ros.model.decode import Detection
-from lmd_ros.sensors import CameraCalibration
+from lmd_ros.monitor.core import CAMERA_PREFIX, FrameRecord
+from lmd_ros.monitor.synchronizer import SyncedSet
+from lmd_ros.sensors import CameraCalibration, Rig
 
 MODALITY_COLOURS: dict[str, tuple[int, int, int]] = {
     "camera": (230, 159, 0),
@@ -79,6 +81,18 @@ def camera_overlay(
             _draw_line(canvas, uv[a], uv[b], colour)
         _draw_share_bar(canvas, uv.min(axis=0), row, modalities)
     return canvas
+
+
+def overlay_picture(rig: Rig, record: FrameRecord,
+                    synced: SyncedSet) -> tuple[str, np.ndarray] | None:
+    """(camera name, overlay) on the rig's first camera present in the set; None without one."""
+    result = record.attribution
+    for camera in rig.cameras:
+        image = synced.messages.get(CAMERA_PREFIX + camera.name)
+        if image is not None:
+            return camera.name, camera_overlay(image, camera, result.detections, result.shares,
+                                               result.modalities)
+    return None
 
 
 def _draw_line(canvas: np.ndarray, a: np.ndarray, b: np.ndarray, colour) -> None:

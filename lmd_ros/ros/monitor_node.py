@@ -13,49 +13,22 @@ import threading
 from collections.abc import Callable
 
 import rclpy
-import torch
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import CompressedImage, Image, PointCloud2
+from sensor_msgs.msg import Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
-from lmd_ros.calibration import load_rig
-from lmd_ros.model.checkpoint import check_compatible, load_model
-from lmd_ros.monitor.attribution import Attributor
-from lmd_ros.monitor.core import CAMERA_PREFIX, FrameRecord, MonitorCore
-from lmd_ros.monitor.render import camera_overlay
+from lmd_ros.monitor.assembly import build_core
+from lmd_ros.monitor.core import TICK_S, FrameRecord
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet
-from lmd_ros.ros.conversions import (
-    MalformedMessage,
-    compressed_image_to_rgb,
-    image_to_rgb,
-    pointcloud2_to_array,
-    rgb_to_image,
-    seconds_to_stamp,
-    stamp_to_seconds,
-)
+from lmd_ros.ros.conversions import MalformedMessage, seconds_to_stamp
 from lmd_ros.ros.diagnostics import diagnostics_message
-from lmd_ros.ros.outputs import (
-    bev_image_message,
-    detections_message,
-    markers_message,
-)
+from lmd_ros.ros.inputs import InputStream, input_streams
+from lmd_ros.ros.outputs import frame_outputs
 from lmd_ros.ros.spinning import spin_until_shutdown
-from lmd_ros.sensors import LIDAR_FIELDS, RADAR_FIELDS
-
-TICK_S = 0.05
-"""How often stale sources are flushed and silence is checked."""
-
-
-def resolve_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise InvalidSetting("device", "CUDA is not available on this machine", device)
-    return device
 
 
 class LatestSet:
@@ -95,25 +68,15 @@ class MonitorNode(Node):
         self._worker: threading.Thread | None = None
         super().__init__("lmd_monitor")
         self.settings = self._declare_settings()
-        rig = load_rig(self.settings.calibration_file)
-        model = load_model(self.settings.checkpoint or None)
-        check_compatible(model.config, rig)
-        if tuple(model.config.camera_names) != self.settings.camera_names and \
-                "camera" in model.config.modalities:
-            raise InvalidSetting("camera_names", f"the model expects {model.config.camera_names}",
-                                 self.settings.camera_names)
-        device = resolve_device(self.settings.device)
-        attributor = Attributor(model, rig, device, self.settings.score_threshold,
-                                self.settings.max_detections)
-        self.core = MonitorCore(self.settings, attributor)
-        self._rig = rig
+        self.core, self._rig = build_core(self.settings)
         self._lock = threading.Lock()
         self._rate_window = (self._now(), 0)
         self._subscribe()
-        self._detections = self.create_publisher(PointCloud2, "~/detections", 10)
-        self._markers = self.create_publisher(MarkerArray, "~/markers", 10)
-        self._bev = self.create_publisher(Image, "~/bev_contributions", 10)
-        self._overlay = self.create_publisher(Image, "~/camera_overlay", 10)
+        self._outputs = {
+            name: self.create_publisher(msg_type, f"~/{name}", 10)
+            for name, msg_type in (("detections", PointCloud2), ("markers", MarkerArray),
+                                   ("bev_contributions", Image), ("camera_overlay", Image))
+        }
         self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_timer(TICK_S, self._tick)
         self.create_timer(self.settings.diagnostics_period, self._publish_diagnostics)
@@ -121,7 +84,7 @@ class MonitorNode(Node):
         self._worker.start()
         self.get_logger().info(
             f"monitoring {list(self.core.sources)} with a {'+'.join(self.core.modalities)} "
-            f"model on {device}"
+            f"model on {self.core.attributor.device}"
         )
 
     def _declare_settings(self) -> MonitorSettings:
@@ -140,37 +103,24 @@ class MonitorNode(Node):
             reliability=ReliabilityPolicy.BEST_EFFORT
             if self.settings.qos_reliability == "best_effort" else ReliabilityPolicy.RELIABLE,
         )
-        cameras = self.settings.camera_names if "camera" in self.core.modalities else ()
-        for name, topic in zip(cameras, self.settings.camera_topics, strict=False):
-            compressed = topic.endswith("/compressed")
-            self.create_subscription(
-                CompressedImage if compressed else Image, topic,
-                self._callback(CAMERA_PREFIX + name,
-                               compressed_image_to_rgb if compressed else image_to_rgb),
-                qos,
-            )
-        clouds = {"radar": (self.settings.radar_topic, RADAR_FIELDS),
-                  "lidar": (self.settings.lidar_topic, LIDAR_FIELDS)}
-        for modality, (topic, fields) in clouds.items():
-            if modality in self.core.modalities:
-                def convert(msg, fields=fields):
-                    return pointcloud2_to_array(msg, fields[:3], fields[3:]).points
-                self.create_subscription(PointCloud2, topic, self._callback(modality, convert),
-                                         qos)
+        for stream in input_streams(self.settings, self.core.modalities):
+            self.create_subscription(stream.msg_type, stream.topic, self._callback(stream), qos)
 
-    def _callback(self, source: str, convert: Callable) -> Callable:
+    def _callback(self, stream: InputStream) -> Callable:
         def on_message(msg) -> None:
             now = self._now()
+            if now == 0.0:  # sim time before the first /clock: no time to judge staleness by
+                return
             try:
-                data = convert(msg)
+                stamp, data = stream.read(msg)
             except MalformedMessage as error:
                 with self._lock:
-                    self.core.reject(source, error.category)
-                self.get_logger().warning(f"rejected {source} message: {error}",
-                                       throttle_duration_sec=5.0)
+                    self.core.reject(stream.source, error.category)
+                self.get_logger().warning(f"rejected {stream.source} message: {error}",
+                                          throttle_duration_sec=5.0)
                 return
             with self._lock:
-                sets = self.core.ingest(source, stamp_to_seconds(msg.header.stamp), data, now)
+                sets = self.core.ingest(stream.source, stamp, data, now)
             self._dispatch(sets)
         return on_message
 
@@ -181,8 +131,11 @@ class MonitorNode(Node):
                     self.core.skipped_sets += 1
 
     def _tick(self) -> None:
+        now = self._now()
+        if now == 0.0:  # sim time before the first /clock
+            return
         with self._lock:
-            sets, events = self.core.tick(self._now())
+            sets, events = self.core.tick(now)
         self._dispatch(sets)
         if events:
             self._publish_diagnostics()
@@ -200,30 +153,14 @@ class MonitorNode(Node):
                     self.core.reject("frame", type(error).__name__)
 
     def _publish(self, record: FrameRecord, synced: SyncedSet) -> None:
-        result = record.attribution
-        stamp = seconds_to_stamp(result.stamp)
-        frame_id = self.settings.bev_frame
-        self._detections.publish(detections_message(result, stamp, frame_id))
-        class_names = self.core.attributor.model.config.class_names
-        self._markers.publish(markers_message(result, stamp, frame_id, class_names))
-        self._bev.publish(bev_image_message(result, stamp, frame_id))
-        if self.settings.publish_camera_overlay:
-            self._publish_overlay(result, synced, stamp)
+        for name, message in frame_outputs(self.core, self._rig, record, synced).items():
+            self._outputs[name].publish(message)
+        for event in record.events:
+            self.get_logger().warning(
+                f"{event.sensor}: {event.old.name} -> {event.new.name} ({event.reason})"
+            )
         if record.events:
-            for event in record.events:
-                self.get_logger().warning(
-                    f"{event.sensor}: {event.old.name} -> {event.new.name} ({event.reason})"
-                )
             self._publish_diagnostics()
-
-    def _publish_overlay(self, result, synced: SyncedSet, stamp) -> None:
-        for camera in self._rig.cameras:
-            image = synced.messages.get(CAMERA_PREFIX + camera.name)
-            if image is not None:
-                overlay = camera_overlay(image, camera, result.detections, result.shares,
-                                         result.modalities)
-                self._overlay.publish(rgb_to_image(overlay, stamp, f"camera_{camera.name}_optical"))
-                return
 
     def _publish_diagnostics(self) -> None:
         now = self._now()

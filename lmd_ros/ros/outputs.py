@@ -1,4 +1,4 @@
-"""The monitor's output messages, built from a `FrameAttribution` (used live and in bag analysis).
+"""The monitor's output messages for one analysed frame (published live, recorded by bag analysis).
 
 ``~/detections`` is the machine-readable record: one PointCloud2 point per detection with fields
 ``x y z l w h yaw class_id score c_<modality>… c_bias s_<modality>…`` (all FLOAT32).
@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from builtin_interfaces.msg import Duration, Time
@@ -16,8 +17,11 @@ from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
 from lmd_ros.monitor.attribution import FrameAttribution
-from lmd_ros.monitor.render import bev_composite, mix_colour
-from lmd_ros.ros.conversions import array_to_pointcloud2, rgb_to_image
+from lmd_ros.monitor.core import FrameRecord, MonitorCore
+from lmd_ros.monitor.render import bev_composite, mix_colour, overlay_picture
+from lmd_ros.monitor.synchronizer import SyncedSet
+from lmd_ros.ros.conversions import array_to_pointcloud2, rgb_to_image, seconds_to_stamp
+from lmd_ros.sensors import Rig
 
 BOX_FIELDS: tuple[str, ...] = ("x", "y", "z", "l", "w", "h", "yaw", "class_id", "score")
 MARKER_LIFETIME = Duration(sec=1)
@@ -72,3 +76,23 @@ def markers_message(
 
 def bev_image_message(result: FrameAttribution, stamp: Time, frame_id: str) -> Image:
     return rgb_to_image(bev_composite(result.evidence, result.modalities), stamp, frame_id)
+
+
+def frame_outputs(core: MonitorCore, rig: Rig, record: FrameRecord,
+                  synced: SyncedSet) -> dict[str, Any]:
+    """``detections``, ``markers``, ``bev_contributions`` and, when enabled and a camera is in
+    the set, ``camera_overlay``; all stamped with the frame's stamp."""
+    result = record.attribution
+    stamp = seconds_to_stamp(result.stamp)
+    frame_id = core.settings.bev_frame
+    class_names = core.attributor.model.config.class_names
+    messages = {
+        "detections": detections_message(result, stamp, frame_id),
+        "markers": markers_message(result, stamp, frame_id, class_names),
+        "bev_contributions": bev_image_message(result, stamp, frame_id),
+    }
+    if core.settings.publish_camera_overlay and \
+            (overlay := overlay_picture(rig, record, synced)) is not None:
+        name, picture = overlay
+        messages["camera_overlay"] = rgb_to_image(picture, stamp, f"camera_{name}_optical")
+    return messages

@@ -17,10 +17,11 @@ from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image, PointCloud2
 
+from lmd_ros.monitor.core import CAMERA_PREFIX
 from lmd_ros.monitor.settings import MonitorSettings
-from lmd_ros.ros.conversions import array_to_pointcloud2, rgb_to_image, seconds_to_stamp
+from lmd_ros.ros.conversions import seconds_to_stamp
+from lmd_ros.ros.sensor_messages import frame_messages
 from lmd_ros.ros.spinning import spin_until_shutdown
-from lmd_ros.sensors import LIDAR_FIELDS, RADAR_FIELDS
 from lmd_ros.world import Drive, WorldConfig, default_rig, parse_fault
 
 DEFAULTS = MonitorSettings()
@@ -50,12 +51,18 @@ class SensorSimNode(Node):
             rig=default_rig(),
             faults=[parse_fault(text) for text in faults if text],
         )
-        self._cameras = {
-            name: self.create_publisher(Image, topic, qos_profile_sensor_data)
-            for name, topic in zip(camera_names, camera_topics, strict=True)
+        self._topics = {
+            **{CAMERA_PREFIX + n: t for n, t in zip(camera_names, camera_topics, strict=True)},
+            "radar": radar_topic,
+            "lidar": lidar_topic,
         }
-        self._radar = self.create_publisher(PointCloud2, radar_topic, qos_profile_sensor_data)
-        self._lidar = self.create_publisher(PointCloud2, lidar_topic, qos_profile_sensor_data)
+        self._publishers = {
+            topic: self.create_publisher(
+                PointCloud2 if source in ("radar", "lidar") else Image, topic,
+                qos_profile_sensor_data,
+            )
+            for source, topic in self._topics.items()
+        }
         self._start_ns = int(start_stamp * 1e9) or self.get_clock().now().nanoseconds
         self._last_index = -1
         self.finished = False
@@ -82,15 +89,8 @@ class SensorSimNode(Node):
         self._last_index = index
         frame, _ = self._drive.frame(index)
         stamp = seconds_to_stamp(self._start_ns * 1e-9 + frame.stamp)
-        for name, image in frame.images.items():
-            if name in self._cameras:
-                msg = rgb_to_image(image, stamp, f"camera_{name}_optical")
-                self._cameras[name].publish(msg)
-        if frame.radar is not None:
-            self._radar.publish(array_to_pointcloud2(frame.radar, RADAR_FIELDS, stamp, "radar"))
-        if frame.lidar is not None:
-            self._lidar.publish(array_to_pointcloud2(frame.lidar, LIDAR_FIELDS, stamp, "lidar"))
-
+        for topic, message in frame_messages(frame, stamp, self._topics):
+            self._publishers[topic].publish(message)
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv if argv is None else ["lmd_sensor_sim", *argv]
