@@ -16,8 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from lmd_ros.bag.annotated import AnnotatedBag
 from lmd_ros.bag.make_bag import CALIBRATION
 from lmd_ros.bag.reader import SensorBag
@@ -53,7 +51,7 @@ def bag_settings(bag: Path, options: AnalysisOptions) -> MonitorSettings:
     settings = MonitorSettings.from_yaml(options.config) if options.config else MonitorSettings()
     inside = bag / CALIBRATION
     calibration = options.calibration or (inside if inside.is_file() else None)
-    overrides: dict[str, str] = {}
+    overrides: dict[str, Any] = {"torch_threads": options.threads}
     if calibration:
         overrides["calibration_file"] = str(calibration)
     if options.checkpoint:
@@ -68,7 +66,6 @@ def analyse_bag(bag: Path, out: Path, options: AnalysisOptions) -> dict[str, Any
     the bag can be read, InvalidSetting / ValueError for a configuration the node would refuse.
     """
     settings = bag_settings(bag, options)
-    torch.set_num_threads(options.threads)
     core, rig = build_core(settings)
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / ANNOTATED, ignore_errors=True)

@@ -27,6 +27,7 @@ def resolve_device(device: str) -> str:
 
 def build_core(settings: MonitorSettings) -> tuple[MonitorCore, Rig]:
     """The core for ``settings`` and the rig it runs with; raises InvalidSetting / ValueError."""
+    torch.set_num_threads(settings.torch_threads)
     rig = load_rig(settings.calibration_file)
     model = load_model(settings.checkpoint or None)
     check_compatible(model.config, rig)
