@@ -99,16 +99,8 @@ def image_to_rgb(msg: Image) -> np.ndarray:
     if height == 0 or width == 0:
         raise MalformedMessage("empty image", f"{width} x {height} pixels")
     row_bytes = width * channels
-    if step < row_bytes:
-        raise MalformedMessage(
-            "inconsistent layout",
-            f"step {step} is shorter than a row of {width} {msg.encoding} pixels ({row_bytes} B)",
-        )
-    data = _byte_view(msg.data)
-    if data.size < height * step:
-        raise MalformedMessage(
-            "short data", f"{data.size} B, fewer than height x step = {height} x {step}"
-        )
+    data = _checked_rows(msg.data, height, ("step", step), row_bytes,
+                         f"a row of {width} {msg.encoding} pixels")
     pixels = data[: height * step].reshape(height, step)[:, :row_bytes]
     pixels = pixels.reshape(height, width, channels)
     if msg.encoding == "bgr8":
@@ -177,16 +169,8 @@ def pointcloud2_to_array(
             "missing field", f"{absent}; the cloud has {[field.name for field in msg.fields]}"
         )
     point_step, row_step = msg.point_step, msg.row_step
-    if row_step < width * point_step:
-        raise MalformedMessage(
-            "inconsistent layout",
-            f"row_step {row_step} is shorter than {width} points of point_step {point_step}",
-        )
-    data = _byte_view(msg.data)
-    if data.size < height * row_step:
-        raise MalformedMessage(
-            "short data", f"{data.size} B, fewer than height x row_step = {height} x {row_step}"
-        )
+    data = _checked_rows(msg.data, height, ("row_step", row_step), width * point_step,
+                         f"{width} points of point_step {point_step}")
     names = (*fields, *optional)
     points = np.zeros((count, len(names)), dtype=np.float32)
     byte_order = ">" if msg.is_bigendian else "<"
@@ -264,6 +248,22 @@ def _field_layout(msg: PointCloud2, name: str, byte_order: str) -> tuple[np.dtyp
 def _byte_view(data: array.array | bytes) -> np.ndarray:
     """A uint8 view of a message's ``data`` without copying it."""
     return np.frombuffer(data, dtype=np.uint8)
+
+
+def _checked_rows(raw: array.array | bytes, height: int, stride: tuple[str, int],
+                  row_bytes: int, row: str) -> np.ndarray:
+    """The bytes of a row-strided message (image or cloud), once its layout is known to fit."""
+    name, step = stride
+    if step < row_bytes:
+        raise MalformedMessage(
+            "inconsistent layout", f"{name} {step} is shorter than {row} ({row_bytes} B)"
+        )
+    data = _byte_view(raw)
+    if data.size < height * step:
+        raise MalformedMessage(
+            "short data", f"{data.size} B, fewer than height x {name} = {height} x {step}"
+        )
+    return data
 
 
 def _byte_array(values: np.ndarray) -> array.array:
