@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 import torch
 
+from lmd_ros.decomposition import decompose
 from lmd_ros.model import (
     DEFAULT_CHECKPOINT,
     check_compatible,
@@ -52,3 +54,28 @@ def test_shipped_model_finds_every_vehicle_of_a_held_out_scene():
         assert abs(yaw_error) < YAW_TOLERANCE_RAD
         assert nearest.score == pytest.approx(
             torch.sigmoid(outputs["heatmap"][(0, *nearest.cell)]).item(), rel=1e-6)
+
+
+def test_shipped_model_decomposes_exactly_into_its_heatmap_logits():
+    """LMD at the fusion point, in float64: the streams add up to the heatmap logits to 1e-10,
+    and a silent sensor's stream is exactly zero."""
+    rig = default_rig()
+    model = load_model().double()
+    frame = Drive(seed=HELD_OUT_FIRST_SEED + 1, rig=rig).frame(50)[0]
+    inputs = preprocess([frame], rig, model.config).to(torch.float64)
+    modalities = {m: i for i, m in enumerate(model.config.modalities)}
+    with torch.no_grad():
+        d = decompose(model.head, modalities, *model.encode(inputs))
+        plain = model(inputs)
+    heatmap = plain["heatmap"]
+    assert torch.equal(d.reference["heatmap"], heatmap)
+    total = sum(d.streams[name]["heatmap"] for name in (*modalities, "bias"))
+    assert ((total - heatmap).abs().max() / heatmap.abs().max()).item() < 1e-10
+    for name in modalities:
+        assert d.streams[name]["heatmap"].abs().max() > 0
+
+    silent = dataclasses.replace(frame, radar=None)
+    inputs = preprocess([silent], rig, model.config).to(torch.float64)
+    with torch.no_grad():
+        d = decompose(model.head, modalities, *model.encode(inputs))
+    assert not d.streams["radar"]["heatmap"].any()
