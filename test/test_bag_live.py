@@ -1,12 +1,14 @@
 """Offline equals live: the bag, played with `lmd_play_bag` into the real monitor node (over DDS,
 on the bag's /clock), gives the same detections and contributions as `lmd_analyze_bag`.
 
-Design: the node may skip sets while busy and its published tables are float32, so every frame
-the node published is looked up by stamp in the offline table (which has every frame) and must
-match row for row. Both run with `node_config()`, whose long ``stale_after`` keeps a busy node
-from leaving a late sensor out of a set (its messages are handled late, not lost). The player
-publishes reliably and holds /clock at the bag's start until the node is matched, so the node
-sees the same messages on the same clock and forms the same sets.
+Design: the node may skip sets while busy (when callbacks starved by the worker complete several
+sets at once, it keeps the newest), and its published tables are float32, so every frame the
+node published is looked up by stamp in the offline table (which has every frame) and must match
+row for row. The bag plays at a tenth of real time, so that the node is idle between frames and
+publishes most of them. Both run with `node_config()`, whose long ``stale_after`` keeps a busy
+node from leaving a late sensor out of a set (its messages are handled late, not lost). The
+player publishes reliably and holds /clock at the bag's start until the node is matched, so the
+node sees the same messages on the same clock and forms the same sets.
 """
 
 from __future__ import annotations
@@ -40,9 +42,12 @@ def played():
         processes = [_start("lmd_ros.ros.monitor_node", "--ros-args", "--params-file",
                             str(node_config()), log="live_monitor.log")]
         try:
-            assert spin_until(executor, lambda: node.count_subscribers("/lidar/points") > 0,
+            detections = [s for s in observer.subscriptions
+                          if s.topic_name == "/lmd_monitor/detections"]
+            assert spin_until(executor, lambda: node.count_subscribers("/lidar/points") > 0
+                              and detections[0].get_publisher_count() > 0,
                               60.0), (WORKDIR / "live_monitor.log").read_text()
-            processes.append(_start("lmd_ros.bag.play", str(bag), "--rate", "0.25", "--delay",
+            processes.append(_start("lmd_ros.bag.play", str(bag), "--rate", "0.1", "--delay",
                                     "0.5", "--wait-for-subscribers", log="live_player.log"))
             spin_until(executor, lambda: processes[1].poll() is not None, 60.0)
             last = columns(out / "frames.parquet")["stamp"][-1]
