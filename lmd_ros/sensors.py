@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MODALITIES: tuple[str, ...] = ("camera", "radar", "lidar")
-"""Every modality the package knows, in the order used for tensors, tables and messages."""
+"""The reference model's modalities, in the order used for its tensors, tables and messages."""
+
+SENSOR_KINDS: tuple[str, ...] = ("camera", "radar", "lidar")
+"""The kinds of sensor a `SensorFrame` carries; an adapter says which kinds feed each of its
+modalities (any names)."""
 
 LIDAR_FIELDS: tuple[str, ...] = ("x", "y", "z", "intensity")
 RADAR_FIELDS: tuple[str, ...] = ("x", "y", "z", "rcs", "v_radial")
@@ -67,7 +71,7 @@ class SensorFrame:
     radar: np.ndarray | None = None
 
     def present(self) -> dict[str, bool]:
-        """Which modalities carry data in this frame."""
+        """Which sensor kinds (`SENSOR_KINDS`) carry data in this frame."""
         return {
             "camera": bool(self.images),
             "radar": self.radar is not None,

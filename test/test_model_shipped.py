@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 
+from lmd_ros.adapters import read_output
 from lmd_ros.decomposition import decompose
 from lmd_ros.model import (
     DEFAULT_CHECKPOINT,
@@ -53,7 +54,7 @@ def test_shipped_model_finds_every_vehicle_of_a_held_out_scene():
         yaw_error = (nearest.yaw - yaw + math.pi / 2) % math.pi - math.pi / 2
         assert abs(yaw_error) < YAW_TOLERANCE_RAD
         assert nearest.score == pytest.approx(
-            torch.sigmoid(outputs["heatmap"][(0, *nearest.cell)]).item(), rel=1e-6)
+            torch.sigmoid(read_output(outputs, nearest.output)).item(), rel=1e-6)
 
 
 def test_shipped_model_decomposes_exactly_into_its_heatmap_logits():

@@ -86,7 +86,7 @@ def test_decode_finds_a_planted_peak_and_names_its_cell():
     [detections] = decode_detections(outputs, SMALL, score_threshold=0.3)
     assert len(detections) == 1
     d = detections[0]
-    assert d.cell == (1, 20, 11) and d.class_id == 1
+    assert d.output == ("heatmap", 0, 1, 20, 11) and d.class_id == 1
     assert d.score == pytest.approx(torch.sigmoid(torch.tensor(2.0)).item())
     assert (d.x, d.y) == pytest.approx((-12 + 20.5 * 0.75 + 0.2, -12 + 11.5 * 0.75 - 0.1))
     assert (d.l, d.w, d.yaw) == pytest.approx((0.8, 0.6, 0.5))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from lmd_ros.model.adapter import SimpleBEVAdapter
 from lmd_ros.model.config import ModelConfig
 from lmd_ros.model.simplebev import SimpleBEV
 from lmd_ros.monitor.attribution import Attributor
@@ -22,7 +23,7 @@ SETTINGS = MonitorSettings(score_threshold=0.01, max_detections=8)
 def attributor() -> Attributor:
     torch.manual_seed(0)
     model = SimpleBEV(ModelConfig(camera_channels=4, bev_channels=(8, 8, 8)))
-    return Attributor(model, default_rig(), "cpu", SETTINGS.score_threshold,
+    return Attributor(SimpleBEVAdapter(model), SETTINGS.score_threshold,
                       SETTINGS.max_detections)
 
 
@@ -32,7 +33,7 @@ def frame():
 
 
 def test_contributions_sum_to_logits_and_scores(attributor, frame):
-    result = attributor(frame)
+    result = attributor(frame, default_rig())
     assert len(result.detections) > 0
     np.testing.assert_allclose(result.contributions.sum(axis=1), result.logits, atol=1e-4)
     scores = np.array([d.score for d in result.detections])
@@ -45,7 +46,7 @@ def test_contributions_sum_to_logits_and_scores(attributor, frame):
 
 
 def test_absent_modality_contributes_nothing(attributor, frame):
-    result = attributor(dataclasses.replace(frame, lidar=None))
+    result = attributor(dataclasses.replace(frame, lidar=None), default_rig())
     assert result.present["lidar"] is False
     np.testing.assert_array_equal(result.contributions[:, 2], 0.0)
     np.testing.assert_array_equal(result.shares[:, 2], 0.0)
@@ -53,7 +54,7 @@ def test_absent_modality_contributes_nothing(attributor, frame):
 
 
 def test_core_assembles_frames_and_ages_from_synchronised_sets(attributor, frame):
-    core = MonitorCore(SETTINGS, attributor)
+    core = MonitorCore(SETTINGS, attributor, default_rig())
     assert core.sources == ("camera/front", "camera/left", "camera/right", "camera/rear",
                             "radar", "lidar")
     sets = []

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from lmd_ros.model.decode import Detection
+from lmd_ros.adapters import Detection
 from lmd_ros.monitor.render import MODALITY_COLOURS, bev_composite, camera_overlay, mix_colour
 from lmd_ros.world import default_rig
 
@@ -34,9 +34,9 @@ def test_camera_overlay_draws_the_box_where_it_projects():
     front = default_rig().camera("front")
     image = np.zeros((front.height, front.width, 3), np.uint8)
     ahead = Detection(x=12.0, y=0.0, z=0.8, l=4.5, w=1.9, h=1.6, yaw=0.0, class_id=0,
-                      score=0.9, cell=(0, 0, 0))
+                      score=0.9, output=("heatmap", 0, 0, 0, 0))
     behind = Detection(x=-12.0, y=0.0, z=0.8, l=4.5, w=1.9, h=1.6, yaw=0.0, class_id=0,
-                       score=0.9, cell=(0, 0, 0))
+                       score=0.9, output=("heatmap", 0, 0, 0, 0))
     shares = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
     overlay = camera_overlay(image, front, [ahead, behind], shares, MODALITIES)
     painted = np.argwhere(overlay.any(axis=2))

@@ -38,7 +38,9 @@ class AnalysisOptions:
 
     config: Path | None = None
     calibration: Path | None = None
+    model: str | None = None
     checkpoint: Path | None = None
+    model_options: str | None = None
     distro: str = "kilted"
     progress: bool = False
     threads: int = 1
@@ -54,8 +56,12 @@ def bag_settings(bag: Path, options: AnalysisOptions) -> MonitorSettings:
     overrides: dict[str, Any] = {"torch_threads": options.threads}
     if calibration:
         overrides["calibration_file"] = str(calibration)
+    if options.model is not None:
+        overrides["model"] = options.model
     if options.checkpoint:
         overrides["checkpoint"] = str(options.checkpoint)
+    if options.model_options is not None:
+        overrides["model_options"] = options.model_options
     return replace(settings, **overrides)
 
 
@@ -69,11 +75,11 @@ def analyse_bag(bag: Path, out: Path, options: AnalysisOptions) -> dict[str, Any
     core, rig = build_core(settings)
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / ANNOTATED, ignore_errors=True)
-    class_names = core.attributor.model.config.class_names
+    class_names = core.class_names
     tables = FrameTables(core.modalities, class_names)
     snapshots = AlarmSnapshots(rig)
     started = time.monotonic()
-    with SensorBag(bag, input_streams(settings, core.modalities)) as source, \
+    with SensorBag(bag, input_streams(settings)) as source, \
             AnnotatedBag(out / ANNOTATED, core, rig, options.distro) as annotated:
         replay = Replay(core, [tables, annotated, snapshots])
         shown = started
@@ -98,7 +104,8 @@ def analyse_bag(bag: Path, out: Path, options: AnalysisOptions) -> dict[str, Any
         "start_s": t0,
         "messages_read": dict(source.read),
         "ignored_topics": source.ignored_topics,
-        "checkpoint": settings.checkpoint or "shipped (crl.pt)",
+        "model": core.attributor.adapter.describe(),
+        "checkpoint": settings.checkpoint or "the model's default",
         "calibration": settings.calibration_file or "shipped default rig",
         "wall_s": round(elapsed, 2),
         "frames_per_s": round(core.processed / elapsed, 2) if elapsed > 0 else None,

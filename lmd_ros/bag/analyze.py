@@ -29,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, help="monitor parameter file (config/monitor.yaml)")
     parser.add_argument("--calibration", type=Path,
                         help="calibration YAML (default: BAG/calibration.yaml, else the config's)")
+    parser.add_argument("--model", metavar="FACTORY",
+                        help="model adapter: package.module:factory or an installed lmd_ros.models "
+                        "entry point (default: the config's; '' = the shipped reference model)")
     parser.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the config's)")
+    parser.add_argument("--model-options", metavar="YAML",
+                        help="options for the model factory: a YAML file or inline mapping")
     parser.add_argument("--ray", metavar="ADDRESS",
                         help="spread bags over the Ray cluster at ADDRESS ('local': start one)")
     parser.add_argument("--threads", type=int, default=1,
@@ -38,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="ROS distribution whose message definitions the annotated bag uses")
     args = parser.parse_args(argv)
     options = AnalysisOptions(config=args.config, calibration=args.calibration,
-                              checkpoint=args.checkpoint, distro=args.distro, progress=True,
+                              model=args.model, checkpoint=args.checkpoint,
+                              model_options=args.model_options, distro=args.distro, progress=True,
                               threads=args.threads)
     outs = output_folders(args.bags, args.out)
     try:

@@ -20,7 +20,6 @@ from lmd_ros.monitor.settings import MonitorSettings
 from lmd_ros.ros.conversions import seconds_to_stamp
 from lmd_ros.ros.inputs import input_streams
 from lmd_ros.ros.sensor_messages import frame_messages
-from lmd_ros.sensors import MODALITIES
 from lmd_ros.world import Drive, WorldConfig, default_rig, parse_fault
 
 START_S = 1_700_000_000.0
@@ -33,7 +32,7 @@ def make_bag(out: Path, seconds: float, seed: int, faults: list[str], storage: s
     """Write the drive; returns the number of messages."""
     drive = Drive(seed=seed, config=WorldConfig(rate_hz=rate_hz, duration_s=seconds),
                   rig=default_rig(), faults=[parse_fault(text) for text in faults])
-    topics = {s.source: s.topic for s in input_streams(MonitorSettings(), MODALITIES)}
+    topics = {s.source: s.topic for s in input_streams(MonitorSettings())}
     started = time.monotonic()
     with BagWriter(out, storage, profile=SENSOR_DATA) as writer:
         for i in range(len(drive)):

@@ -20,7 +20,7 @@ from PIL import Image
 
 from lmd_ros.bag.snapshots import Snapshot
 from lmd_ros.monitor.alarms import AlarmSpan, Level
-from lmd_ros.monitor.render import MODALITY_COLOURS
+from lmd_ros.monitor.render import modality_colour
 
 RANGE_BANDS_M: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 20.0), (20.0, np.inf))
 _SPAN_ALPHA = {Level.WARN: 0.15, Level.ERROR: 0.35, Level.STALE: 0.1}
@@ -29,8 +29,8 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-
 .issue{color:#a40}figure{display:inline-block;margin:0 1em 1em 0}"""
 
 
-def _colour(modality: str) -> tuple[float, ...]:
-    return tuple(c / 255 for c in MODALITY_COLOURS[modality])
+def _colour(modality: str, modalities: Sequence[str]) -> tuple[float, ...]:
+    return tuple(c / 255 for c in modality_colour(modality, list(modalities).index(modality)))
 
 
 def _figure_png(fig: Figure) -> str:
@@ -58,7 +58,7 @@ def shares_over_time(frames: pa.Table, timeline: Sequence[AlarmSpan],
     t = frames["stamp"].to_numpy() - t0
     for ax, modality in zip(axes[:, 0], modalities, strict=True):
         ax.plot(t, frames[f"s_{modality}"].to_numpy(), ".-", ms=2, lw=0.8,
-                color=_colour(modality))
+                color=_colour(modality, modalities))
         for span in timeline:
             if span.sensor == modality:
                 end = t1 if span.clear is None else span.clear
@@ -80,7 +80,7 @@ def share_distributions(groups: Mapping[str, np.ndarray], modalities: Sequence[s
             boxes = ax.boxplot([shares[:, k] for k in range(len(modalities))],
                                patch_artist=True, widths=0.6)
             for patch, modality in zip(boxes["boxes"], modalities, strict=True):
-                patch.set_facecolor(_colour(modality))
+                patch.set_facecolor(_colour(modality, modalities))
         ax.set_xticks(range(1, len(modalities) + 1), modalities)
         ax.set_title(f"{name} (n={len(shares)})", fontsize=10)
     axes[0, 0].set_ylabel("share")
@@ -137,7 +137,8 @@ def write_report(path: Path, summary: Mapping[str, object], issues: Sequence[str
         event = snap.event
         caption = (f"t={event.stamp - t0:.2f} s: {event.sensor} {event.new.name} "
                    f"({event.reason}); frame t={snap.frame_stamp - t0:.2f} s")
-        parts.append(f"<h3>{esc(caption)}</h3><figure>{_img(_picture_png(snap.bev), 'bev')}"
+        bev = "" if snap.bev is None else _img(_picture_png(snap.bev), "bev")
+        parts.append(f"<h3>{esc(caption)}</h3><figure>{bev}"
                      "<figcaption>BEV contributions (colour = sensor)</figcaption></figure>")
         if snap.overlay is not None:
             name, picture = snap.overlay

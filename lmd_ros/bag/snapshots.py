@@ -53,5 +53,7 @@ class AlarmSnapshots:
             record, synced = self._last
             result = record.attribution
             self.snapshots.append(Snapshot(
-                event, result.stamp, bev_composite(result.evidence, result.modalities),
+                event, result.stamp,
+                None if result.evidence is None else bev_composite(result.evidence,
+                                                                   result.modalities),
                 overlay_picture(self.rig, record, synced)))

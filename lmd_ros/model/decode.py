@@ -1,41 +1,26 @@
 """From head outputs to boxes; each box remembers the heatmap logit its score comes from.
 
 Decoding is not decomposed: the runtime reads the per-modality contributions of the logit at
-``Detection.cell`` from the decomposed ``heatmap`` output.
+``Detection.output`` (``("heatmap", sample, class, row, col)``) from the decomposed outputs.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from lmd_ros.adapters.protocol import Detection
 from lmd_ros.model.bev_head import REGRESSION_CHANNELS
 from lmd_ros.model.config import ModelConfig
-
-
-@dataclass(frozen=True)
-class Detection:
-    """A box in the ego frame; ``score`` = sigmoid(heatmap logit at ``cell``: class, row, col)."""
-
-    x: float
-    y: float
-    z: float
-    l: float  # noqa: E741 - the box's length, as in GroundTruth.boxes
-    w: float
-    h: float
-    yaw: float
-    class_id: int
-    score: float
-    cell: tuple[int, int, int]
 
 
 def decode_detections(outputs: dict[str, torch.Tensor], config: ModelConfig,
                       score_threshold: float = 0.3, max_detections: int = 50
                       ) -> list[list[Detection]]:
-    """Per sample: 3x3 local maxima of the centre heatmap above ``score_threshold``, best first."""
+    """Per sample: 3x3 local maxima of the centre heatmap above ``score_threshold``, best first;
+    ``score`` = sigmoid(the heatmap logit at ``output``)."""
     probability = torch.sigmoid(outputs["heatmap"].detach())
     peaks = probability == F.max_pool2d(probability, 3, stride=1, padding=1)
     scores = (probability * peaks).flatten(1)
@@ -56,6 +41,6 @@ def decode_detections(outputs: dict[str, torch.Tensor], config: ModelConfig,
                 x=centre_x + box["dx"], y=centre_y + box["dy"], z=height / 2,
                 l=math.exp(box["log_l"]), w=math.exp(box["log_w"]), h=height,
                 yaw=math.atan2(box["sin_yaw"], box["cos_yaw"]), class_id=class_id,
-                score=score, cell=(class_id, row, col)))
+                score=score, output=("heatmap", b, class_id, row, col)))
         batches.append(detections)
     return batches

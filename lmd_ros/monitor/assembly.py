@@ -1,4 +1,4 @@
-"""Building the monitor from its settings: rig, model, compatibility checks, device, core.
+"""Building the monitor from its settings: rig, model adapter, compatibility checks, device, core.
 
 The node and the bag analysis construct their `MonitorCore` here, so a configuration the node
 refuses is refused offline too, with the same message.
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import torch
 
+from lmd_ros.adapters import AdapterError, ModelAdapter, load_adapter
 from lmd_ros.calibration import load_rig
-from lmd_ros.model.checkpoint import check_compatible, load_model
 from lmd_ros.monitor.attribution import Attributor
-from lmd_ros.monitor.core import MonitorCore
+from lmd_ros.monitor.core import MonitorCore, configured_sources, sensor_kind
 from lmd_ros.monitor.settings import InvalidSetting, MonitorSettings
 from lmd_ros.sensors import Rig
 
@@ -25,16 +25,39 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def build_adapter(settings: MonitorSettings) -> ModelAdapter:
+    """The configured model's adapter; a model that cannot be loaded is an invalid ``model``."""
+    try:
+        return load_adapter(settings.model, settings.checkpoint, settings.model_options,
+                            resolve_device(settings.device))
+    except AdapterError as error:
+        raise InvalidSetting("model", str(error), settings.model) from None
+
+
+def check_feeds(settings: MonitorSettings, adapter: ModelAdapter) -> None:
+    """Every modality needs a configured sensor, and every configured sensor a modality."""
+    configured = {sensor_kind(s) for s in configured_sources(settings)}
+    used = {kind for m in adapter.modalities for kind in adapter.sensors[m]}
+    unfed = [m for m in adapter.modalities if not configured & set(adapter.sensors[m])]
+    unused = sorted(configured - used)
+    if unfed or unused:
+        raise InvalidSetting(
+            "model", f"modalities and sensors do not match: the model's modalities are fed by "
+            f"{dict(adapter.sensors)}, the configured sensors are {sorted(configured)}"
+            + (f"; no topic for {unfed}" if unfed else "")
+            + (f"; {unused} feed no modality (set their topics to '')" if unused else ""),
+            settings.model)
+
+
 def build_core(settings: MonitorSettings) -> tuple[MonitorCore, Rig]:
     """The core for ``settings`` and the rig it runs with; raises InvalidSetting / ValueError."""
     torch.set_num_threads(settings.torch_threads)
     rig = load_rig(settings.calibration_file)
-    model = load_model(settings.checkpoint or None)
-    check_compatible(model.config, rig)
-    if tuple(model.config.camera_names) != settings.camera_names and \
-            "camera" in model.config.modalities:
-        raise InvalidSetting("camera_names", f"the model expects {model.config.camera_names}",
-                             settings.camera_names)
-    attributor = Attributor(model, rig, resolve_device(settings.device),
-                            settings.score_threshold, settings.max_detections)
-    return MonitorCore(settings, attributor), rig
+    adapter = build_adapter(settings)
+    check_feeds(settings, adapter)
+    try:
+        adapter.check_rig(rig)
+    except ValueError as error:
+        raise InvalidSetting("calibration_file", str(error), settings.calibration_file) from None
+    attributor = Attributor(adapter, settings.score_threshold, settings.max_detections)
+    return MonitorCore(settings, attributor, rig), rig

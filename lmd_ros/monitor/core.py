@@ -13,7 +13,7 @@ from lmd_ros.monitor.alarms import AlarmConfig, AlarmEvent, AlarmMonitor
 from lmd_ros.monitor.attribution import Attributor, FrameAttribution
 from lmd_ros.monitor.settings import MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet, Synchronizer
-from lmd_ros.sensors import SensorFrame
+from lmd_ros.sensors import Rig, SensorFrame
 
 CAMERA_PREFIX = "camera/"
 TICK_S = 0.05
@@ -32,9 +32,15 @@ def alarm_config(settings: MonitorSettings, modalities: tuple[str, ...]) -> Alar
     )
 
 
-def modality_of(source: str) -> str:
+def sensor_kind(source: str) -> str:
     """``camera/front`` → ``camera``; ``radar`` → ``radar``."""
     return source.split("/", 1)[0]
+
+
+def configured_sources(settings: MonitorSettings) -> tuple[str, ...]:
+    """The sources the configuration gives topics for (an empty topic means no such sensor)."""
+    return (*(CAMERA_PREFIX + name for name in settings.camera_names),
+            *(kind for kind in ("radar", "lidar") if getattr(settings, f"{kind}_topic")))
 
 
 @dataclass(frozen=True)
@@ -53,19 +59,19 @@ class MonitorCore:
     touches no shared state and may run on a worker thread.
     """
 
-    def __init__(self, settings: MonitorSettings, attributor: Attributor) -> None:
+    def __init__(self, settings: MonitorSettings, attributor: Attributor, rig: Rig) -> None:
         self.settings = settings
         self.attributor = attributor
+        self.rig = rig
         self.modalities = attributor.modalities
-        cameras = settings.camera_names if "camera" in self.modalities else ()
-        self.sources = (
-            *(CAMERA_PREFIX + name for name in cameras),
-            *(m for m in ("radar", "lidar") if m in self.modalities),
-        )
+        self.feeds = attributor.adapter.sensors
+        self.class_names = tuple(attributor.adapter.class_names)
+        self.sources = configured_sources(settings)
         self.synchronizer = Synchronizer(self.sources, settings.slop, settings.stale_after)
         self.alarms = AlarmMonitor(self.modalities, alarm_config(settings, self.modalities))
         self.rejected: Counter[tuple[str, str]] = Counter()
         self.skipped_sets = 0
+        self.dropped_detections = 0
         self.processed = 0
         self.latency_s: float | None = None
 
@@ -92,11 +98,12 @@ class MonitorCore:
 
     def analyse(self, synced: SyncedSet) -> FrameAttribution:
         """Model + decomposition of one set (the heavy part; no shared state)."""
-        return self.attributor(self.frame(synced))
+        return self.attributor(self.frame(synced), self.rig)
 
     def record(self, attribution: FrameAttribution, now: float) -> FrameRecord:
         """Feed a finished attribution to the alarms; ``now`` is when its result exists."""
         self.processed += 1
+        self.dropped_detections += attribution.dropped
         latency = now - attribution.stamp
         self.latency_s = latency
         shares = attribution.frame_shares() or dict.fromkeys(self.modalities)
@@ -110,10 +117,19 @@ class MonitorCore:
         return sets, events
 
     def ages(self, now: float) -> dict[str, float | None]:
-        """Age of each modality's freshest message (a modality lives while any camera does)."""
+        """Age of each modality's freshest message: a modality lives while any of its sensors
+        does (any camera, for a camera modality)."""
         ages: dict[str, float | None] = dict.fromkeys(self.modalities)
         for source, age in self.synchronizer.staleness(now).items():
-            modality = modality_of(source)
-            if age is not None and (ages[modality] is None or age < ages[modality]):
-                ages[modality] = age
+            for modality in self.modalities_of(source):
+                if age is not None and (ages[modality] is None or age < ages[modality]):
+                    ages[modality] = age
         return ages
+
+    def modalities_of(self, source: str) -> tuple[str, ...]:
+        """The modalities a source feeds."""
+        return tuple(m for m in self.modalities if sensor_kind(source) in self.feeds[m])
+
+    def topics_of(self, modality: str) -> tuple[str, ...]:
+        """The sources feeding a modality."""
+        return tuple(s for s in self.sources if sensor_kind(s) in self.feeds[modality])

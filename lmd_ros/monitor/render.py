@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from lmd_ros.model.decode import Detection
+from lmd_ros.adapters import Detection
 from lmd_ros.monitor.core import CAMERA_PREFIX, FrameRecord
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.sensors import CameraCalibration, Rig
@@ -21,8 +21,18 @@ MODALITY_COLOURS: dict[str, tuple[int, int, int]] = {
     "lidar": (0, 158, 115),
 }
 
+EXTRA_COLOURS: tuple[tuple[int, int, int], ...] = ((204, 121, 167), (240, 228, 66),
+                                                  (0, 114, 178), (213, 94, 0))
+"""The rest of the Okabe–Ito palette, for modalities named otherwise."""
+
 _BOX_EDGES = ((0, 1), (1, 2), (2, 3), (3, 0), (4, 5), (5, 6), (6, 7), (7, 4),
               (0, 4), (1, 5), (2, 6), (3, 7))
+
+
+def modality_colour(modality: str, index: int) -> tuple[int, int, int]:
+    """A modality's colour: the sensor's own for camera / radar / LiDAR, else by position."""
+    palette = list(MODALITY_COLOURS.values()) + list(EXTRA_COLOURS)
+    return MODALITY_COLOURS.get(modality, palette[index % len(palette)])
 
 
 def mix_colour(shares: Sequence[float], modalities: Sequence[str]) -> tuple[int, int, int]:
@@ -30,8 +40,8 @@ def mix_colour(shares: Sequence[float], modalities: Sequence[str]) -> tuple[int,
     total = float(sum(shares))
     if total <= 0:
         return (128, 128, 128)
-    mixed = sum(np.array(MODALITY_COLOURS[m], float) * s for m, s in zip(modalities, shares,
-                                                                          strict=True)) / total
+    mixed = sum(np.array(modality_colour(m, k), float) * s
+                for k, (m, s) in enumerate(zip(modalities, shares, strict=True))) / total
     return tuple(round(float(c)) for c in mixed)
 
 
@@ -44,8 +54,8 @@ def bev_composite(evidence: np.ndarray, modalities: Sequence[str], scale: int = 
     peak = np.percentile(evidence.sum(axis=0), 99.5)
     image = np.zeros((*evidence.shape[1:], 3))
     if peak > 0:
-        for modality, layer in zip(modalities, evidence, strict=True):
-            image += np.clip(layer / peak, 0, 1)[..., None] * MODALITY_COLOURS[modality]
+        for k, (modality, layer) in enumerate(zip(modalities, evidence, strict=True)):
+            image += np.clip(layer / peak, 0, 1)[..., None] * modality_colour(modality, k)
     top_down = np.clip(image, 0, 255).astype(np.uint8)[::-1, ::-1]
     return np.ascontiguousarray(top_down.repeat(scale, axis=0).repeat(scale, axis=1))
 
@@ -110,9 +120,9 @@ def _draw_share_bar(canvas: np.ndarray, top_left: np.ndarray, shares: np.ndarray
     if not (v0 >= 0 and v0 + height <= canvas.shape[0]):
         return
     start = u0
-    for modality, share in zip(modalities, shares, strict=True):
+    for k, (modality, share) in enumerate(zip(modalities, shares, strict=True)):
         end = start + round(float(share) * width)
         lo, hi = max(start, 0), min(end, canvas.shape[1])
         if hi > lo:
-            canvas[v0:v0 + height, lo:hi] = MODALITY_COLOURS[modality]
+            canvas[v0:v0 + height, lo:hi] = modality_colour(modality, k)
         start = end

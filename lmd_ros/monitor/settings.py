@@ -39,7 +39,9 @@ class MonitorSettings:
     radar_topic: str = "/radar/points"
     lidar_topic: str = "/lidar/points"
     calibration_file: str = ""
+    model: str = ""
     checkpoint: str = ""
+    model_options: str = ""
     device: str = "auto"
     torch_threads: int = 1
     qos_reliability: str = "best_effort"
@@ -97,10 +99,15 @@ DESCRIPTIONS: dict[str, str] = {
     "camera_topics": "Camera topics (sensor_msgs/Image, or CompressedImage when ending in "
     "/compressed), one per camera_names entry",
     "camera_names": "Camera names as in the calibration and the model checkpoint",
-    "radar_topic": "Radar sensor_msgs/PointCloud2 (x, y, z; optional rcs, v_radial)",
-    "lidar_topic": "LiDAR sensor_msgs/PointCloud2 (x, y, z; optional intensity)",
+    "radar_topic": "Radar sensor_msgs/PointCloud2 (x, y, z; optional rcs, v_radial); empty = "
+    "no radar",
+    "lidar_topic": "LiDAR sensor_msgs/PointCloud2 (x, y, z; optional intensity); empty = no LiDAR",
     "calibration_file": "Calibration YAML (intrinsics/extrinsics); empty = shipped default rig",
-    "checkpoint": "Fusion model checkpoint (.pt); empty = shipped three-modality model",
+    "model": "Fusion model adapter factory: package.module:factory or an installed "
+    "lmd_ros.models entry point name; empty = the shipped reference model (runs that code)",
+    "checkpoint": "Model checkpoint passed to the factory; empty = the model's default "
+    "(the shipped three-modality checkpoint for the reference model)",
+    "model_options": "Options for the model factory: a YAML file or an inline YAML mapping",
     "device": "Torch device: auto (CUDA if available), cpu, cuda or cuda:N",
     "torch_threads": "CPU threads for the model; the decomposition is bound by per-op dispatch, "
     "so 1 was fastest on 2 cores (more frames come from more processes, not threads)",
@@ -136,8 +143,7 @@ def _validate(s: MonitorSettings) -> None:
         len(s.camera_topics) == len(s.camera_names),
         f"needs one topic per camera name ({len(s.camera_names)})",
     )
-    for name in ("radar_topic", "lidar_topic", "bev_frame"):
-        require(name, bool(getattr(s, name)), "must not be empty")
+    require("bev_frame", bool(s.bev_frame), "must not be empty")
     require(
         "device",
         s.device in ("auto", "cpu", "cuda") or s.device.startswith("cuda:"),

@@ -6,7 +6,7 @@ convert every message the same way and agree on which topics matter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,22 +44,20 @@ def _cloud_reader(fields: tuple[str, ...]) -> Callable[[PointCloud2], np.ndarray
     return convert
 
 
-def input_streams(settings: MonitorSettings, modalities: Sequence[str]) -> tuple[InputStream, ...]:
-    """The streams a monitor with these modalities listens to (cameras, then radar, LiDAR).
-
-    A camera topic ending in ``/compressed`` carries ``CompressedImage``.
+def input_streams(settings: MonitorSettings) -> tuple[InputStream, ...]:
+    """The streams of every configured sensor (cameras, then radar, LiDAR; an empty topic is no
+    sensor). A camera topic ending in ``/compressed`` carries ``CompressedImage``.
     """
     streams = []
-    if "camera" in modalities:
-        for name, topic in zip(settings.camera_names, settings.camera_topics, strict=True):
-            compressed = topic.endswith("/compressed")
-            streams.append(InputStream(
-                topic, CAMERA_PREFIX + name, CompressedImage if compressed else Image,
-                compressed_image_to_rgb if compressed else image_to_rgb,
-            ))
+    for name, topic in zip(settings.camera_names, settings.camera_topics, strict=True):
+        compressed = topic.endswith("/compressed")
+        streams.append(InputStream(
+            topic, CAMERA_PREFIX + name, CompressedImage if compressed else Image,
+            compressed_image_to_rgb if compressed else image_to_rgb,
+        ))
     clouds = {"radar": (settings.radar_topic, RADAR_FIELDS),
               "lidar": (settings.lidar_topic, LIDAR_FIELDS)}
-    for modality, (topic, fields) in clouds.items():
-        if modality in modalities:
-            streams.append(InputStream(topic, modality, PointCloud2, _cloud_reader(fields)))
+    for kind, (topic, fields) in clouds.items():
+        if topic:
+            streams.append(InputStream(topic, kind, PointCloud2, _cloud_reader(fields)))
     return tuple(streams)

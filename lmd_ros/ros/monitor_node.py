@@ -103,7 +103,7 @@ class MonitorNode(Node):
             reliability=ReliabilityPolicy.BEST_EFFORT
             if self.settings.qos_reliability == "best_effort" else ReliabilityPolicy.RELIABLE,
         )
-        for stream in input_streams(self.settings, self.core.modalities):
+        for stream in input_streams(self.settings):
             self.create_subscription(stream.msg_type, stream.topic, self._callback(stream), qos)
 
     def _callback(self, stream: InputStream) -> Callable:

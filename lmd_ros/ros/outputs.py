@@ -85,12 +85,13 @@ def frame_outputs(core: MonitorCore, rig: Rig, record: FrameRecord,
     result = record.attribution
     stamp = seconds_to_stamp(result.stamp)
     frame_id = core.settings.bev_frame
-    class_names = core.attributor.model.config.class_names
+    class_names = core.class_names
     messages = {
         "detections": detections_message(result, stamp, frame_id),
         "markers": markers_message(result, stamp, frame_id, class_names),
-        "bev_contributions": bev_image_message(result, stamp, frame_id),
     }
+    if result.evidence is not None:
+        messages["bev_contributions"] = bev_image_message(result, stamp, frame_id)
     if core.settings.publish_camera_overlay and \
             (overlay := overlay_picture(rig, record, synced)) is not None:
         name, picture = overlay
