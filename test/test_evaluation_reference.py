@@ -2,21 +2,22 @@
 
 import pytest
 
+from lmd_ros.adapters import load_adapter
+from lmd_ros.evaluation.fusion_point import fusion_point
 from lmd_ros.evaluation.methods import LMD
 from lmd_ros.evaluation.metrics import mean_std
 from lmd_ros.evaluation.perturbation import perturbation_scores
-from lmd_ros.evaluation.samples import evaluation_frames, fusion_inputs, partners
-from lmd_ros.model import DEFAULT_CHECKPOINT, load_model
+from lmd_ros.evaluation.samples import evaluation_frames, partners
 from lmd_ros.world import default_rig
 
 
 @pytest.fixture(scope="module")
 def scores():
-    model = load_model(DEFAULT_CHECKPOINT)
+    adapter = load_adapter("")  # the shipped reference model
     rig = default_rig()
-    samples = fusion_inputs(model, evaluation_frames(2, seed=0, rig=rig), rig)
-    return {name: perturbation_scores(spec(model.head, model.config.modalities), samples,
-                                      partners(2, 1), model.config.modalities, "segmentation")
+    head, samples = fusion_point(adapter, evaluation_frames(2, seed=0, rig=rig), rig)
+    return {name: perturbation_scores(spec(head, adapter.modalities), samples,
+                                      partners(2, 1), adapter.modalities, "segmentation")
             for name, spec in (("lmd", LMD()), ("baseline", LMD(False, False)))}
 
 

@@ -74,7 +74,7 @@ def _model_summary(result: ModelResults) -> str:
     best_rule = min(RULES.rows, key=lambda row: sum(_ours(result, RULES, row, pair)
                                                     for pair in own))
     return " ".join([
-        f"- **{result.name}.pt**: LMD keeps every unperturbed stream at mean r ≥ "
+        f"- **{result.name}**: LMD keeps every unperturbed stream at mean r ≥ "
         f"{min(_ours(result, ABLATION, LMD_ROW, pair) for pair in cross):.4f} (paper 1.00).",
         "Perturbed stream, LMD vs baseline: "
         f"{_compare(result, ABLATION, (LMD_ROW, BASELINE_ROW), own)} — LMD lower in "

@@ -1,4 +1,4 @@
-"""Evaluation samples, their unrelated partners, and their inputs at the fusion point.
+"""Evaluation samples and their unrelated partners (their fusion-point inputs: `fusion_point`).
 
 Every sample comes from its own held-out drive (its own seed: another road, other traffic) at a
 random time, so any other sample is an unrelated partner. Perturbing the camera of sample n
@@ -12,8 +12,6 @@ import numpy as np
 import torch
 
 from lmd_ros.model.dataset import HELD_OUT_FIRST_SEED
-from lmd_ros.model.preprocess import preprocess
-from lmd_ros.model.simplebev import SimpleBEV
 from lmd_ros.sensors import Rig, SensorFrame
 from lmd_ros.world import Drive, WorldConfig
 
@@ -42,9 +40,3 @@ def partners(count: int, per_sample: int) -> list[list[int]]:
         raise ValueError(f"need 0 < partners per sample < samples, got {per_sample} partners "
                          f"for {count} samples")
     return [[(n + k) % count for k in range(1, per_sample + 1)] for n in range(count)]
-
-
-@torch.no_grad()
-def fusion_inputs(model: SimpleBEV, frames: list[SensorFrame], rig: Rig) -> list[FusionInputs]:
-    """Each frame's input of ``model.head``: the camera encoder's output counts wholly as camera."""
-    return [model.encode(preprocess([frame], rig, model.config)) for frame in frames]
