@@ -45,7 +45,8 @@ def test_missing_camera_topic_is_named_and_the_other_sensors_analysed(base):
 def test_two_of_three_sensors_analysed_and_the_absent_one_alarmed(base):
     bag = rewrite(base, WORKDIR / "no_lidar", keep=lambda t: t != "/lidar/points")
     summary = _analyse(bag)
-    assert summary["issues"] == ["/lidar/points (lidar) is not in the bag: analysed without it"]
+    assert summary["issues"] == [
+        "/lidar/points (lidar/lidar) is not in the bag: analysed without it"]
     assert summary["frames"] == FRAMES
     out = WORKDIR / f"out_{bag.name}"
     assert not columns(out / "frames.parquet")["present_lidar"].any()
@@ -60,7 +61,7 @@ def test_unknown_and_wrong_types_are_skipped_not_fatal(base):
     bag = rewrite(base, WORKDIR / "types", retype={"/lidar/points": "sensor_msgs/msg/LaserScan"},
                   extra=[("/vendor/status", "vendor_msgs/msg/Status", vendor, status)])
     summary = _analyse(bag)
-    assert summary["issues"] == ["/lidar/points (lidar) carries sensor_msgs/msg/LaserScan, "
+    assert summary["issues"] == ["/lidar/points (lidar/lidar) carries sensor_msgs/msg/LaserScan, "
                                  "expected sensor_msgs/msg/PointCloud2: skipped"]
     assert summary["ignored_topics"] == ["/vendor/status"]
     assert summary["frames"] == FRAMES
@@ -74,7 +75,7 @@ def test_out_of_order_and_jumping_stamps_are_dropped_and_counted(base):
             return _shifted(raw, Image, -3.0)  # a clock jump back: the source restarts
         return raw
     summary = _analyse(rewrite(base, WORKDIR / "stamps", change=change))
-    assert "lidar: 1 messages dropped by the synchroniser (out_of_order)" in summary["issues"]
+    assert "lidar/lidar: 1 messages dropped by the synchroniser (out_of_order)" in summary["issues"]
     assert any(i.startswith("stamps jumped back 1 times") for i in summary["issues"])
     assert summary["frames"] == FRAMES - 2  # the two frames that lost a message
 

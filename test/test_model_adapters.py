@@ -60,7 +60,7 @@ def test_bad_factories_are_invalid_model_settings(model, reason):
 
 def test_sensors_without_modality_and_modalities_without_sensor_are_refused():
     with pytest.raises(InvalidSetting, match=r"no topic for \['lidar'\]"):
-        build_core(MonitorSettings(lidar_topic=""))
+        build_core(MonitorSettings(lidar_topics=(), lidar_names=()))
 
 
 @pytest.mark.parametrize(("model", "reason"), BAD_FACTORIES[:3])

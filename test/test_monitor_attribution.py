@@ -11,6 +11,7 @@ import torch
 from lmd_ros.model.adapter import SimpleBEVAdapter
 from lmd_ros.model.config import ModelConfig
 from lmd_ros.model.simplebev import SimpleBEV
+from lmd_ros.monitor.assembly import rig_sources
 from lmd_ros.monitor.attribution import Attributor
 from lmd_ros.monitor.core import MonitorCore
 from lmd_ros.monitor.settings import MonitorSettings
@@ -54,17 +55,17 @@ def test_absent_modality_contributes_nothing(attributor, frame):
 
 
 def test_core_assembles_frames_and_ages_from_synchronised_sets(attributor, frame):
-    core = MonitorCore(SETTINGS, attributor, default_rig())
+    core = MonitorCore(SETTINGS, attributor, rig_sources(SETTINGS))
     assert core.sources == ("camera/front", "camera/left", "camera/right", "camera/rear",
-                            "radar", "lidar")
+                            "radar/radar", "lidar/lidar")
     sets = []
     for source in core.sources:
         key = source.split("/")[-1]
         data = frame.images[key] if source.startswith("camera/") else frame.radar
-        sets += core.ingest(source, 10.0, data if source != "lidar" else np.zeros((5, 4),
-                                                                                 np.float32), 10.0)
+        sets += core.ingest(source, 10.0, data if source != "lidar/lidar" else
+                            np.zeros((5, 4), np.float32), 10.0)
     assert len(sets) == 1
-    assembled = core.frame(sets[0])
+    assembled = core.frame(sets[0], core.rig)
     assert sorted(assembled.images) == sorted(frame.images)
     assert assembled.stamp == 10.0 and assembled.lidar.shape == (5, 4)
     ages = core.ages(10.5)

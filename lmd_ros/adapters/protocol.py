@@ -19,6 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -87,7 +88,8 @@ class ModelAdapter(ABC):
 
     Subclasses set ``modalities`` (any names, M ≥ 1, in the order used for every table and
     message), ``sensors`` (modality → the sensor kinds feeding it, among ``SENSOR_KINDS``),
-    ``class_names`` and, when they give evidence maps, ``bev_grid``; and ``device``.
+    ``class_names`` and, when they give evidence maps, ``bev_grid``; ``device``; optionally
+    ``field_ranges``.
     """
 
     modalities: tuple[str, ...]
@@ -95,6 +97,9 @@ class ModelAdapter(ABC):
     class_names: tuple[str, ...]
     device: str = "cpu"
     bev_grid: BEVGrid | None = None
+    field_ranges: Mapping[str, tuple[float, float]] = MappingProxyType({})
+    """The ranges the model was trained on, per ``"<kind>.<column>"`` (``"lidar.intensity"``,
+    ``"radar.rcs"``, ``"radar.v_radial"``): inputs far outside raise a WARN on /diagnostics."""
 
     @abstractmethod
     def fusion_call(self, frame: SensorFrame, rig: Rig) -> FusionCall:

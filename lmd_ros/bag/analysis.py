@@ -72,15 +72,15 @@ def analyse_bag(bag: Path, out: Path, options: AnalysisOptions) -> dict[str, Any
     the bag can be read, InvalidSetting / ValueError for a configuration the node would refuse.
     """
     settings = bag_settings(bag, options)
-    core, rig = build_core(settings)
+    core = build_core(settings)
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / ANNOTATED, ignore_errors=True)
     class_names = core.class_names
     tables = FrameTables(core.modalities, class_names)
-    snapshots = AlarmSnapshots(rig)
+    snapshots = AlarmSnapshots(core)
     started = time.monotonic()
     with SensorBag(bag, input_streams(settings)) as source, \
-            AnnotatedBag(out / ANNOTATED, core, rig, options.distro) as annotated:
+            AnnotatedBag(out / ANNOTATED, core, options.distro) as annotated:
         replay = Replay(core, [tables, annotated, snapshots])
         shown = started
         for message in source.messages():

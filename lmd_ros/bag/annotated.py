@@ -18,7 +18,6 @@ from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import seconds_to_stamp
 from lmd_ros.ros.diagnostics import diagnostics_message
 from lmd_ros.ros.outputs import frame_outputs
-from lmd_ros.sensors import Rig
 
 DIAGNOSTICS_TOPIC = "/diagnostics"
 
@@ -26,9 +25,8 @@ DIAGNOSTICS_TOPIC = "/diagnostics"
 class AnnotatedBag:
     """A replay sink writing an mcap bag; a context manager around its `BagWriter`."""
 
-    def __init__(self, path: Path, core: MonitorCore, rig: Rig, distro: str = "kilted") -> None:
+    def __init__(self, path: Path, core: MonitorCore, distro: str = "kilted") -> None:
         self.core = core
-        self.rig = rig
         self._writer = BagWriter(path, "mcap", distro)
         self._rate_window: tuple[float, int] | None = None
         self._next_diagnostics: float | None = None
@@ -41,7 +39,7 @@ class AnnotatedBag:
         self._writer.__exit__(*exc_info)
 
     def frame(self, record: FrameRecord, synced: SyncedSet, now: float) -> None:
-        for name, msg in frame_outputs(self.core, self.rig, record, synced).items():
+        for name, msg in frame_outputs(self.core, record, synced).items():
             self._writer.write(f"/{NODE_NAME}/{name}", msg, round(now * 1e9))
         if record.events:
             self._diagnostics(now)

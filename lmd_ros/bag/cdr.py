@@ -9,6 +9,7 @@ distribution's definitions from the `rosbags` type store, which its tools then c
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
@@ -23,6 +24,7 @@ DISTROS: dict[str, Stores] = {
 }
 
 
+@functools.cache
 def typestore(distro: str) -> Typestore:
     """The message definitions of ``distro`` (one of ``DISTROS``)."""
     return get_typestore(DISTROS[distro])
@@ -46,8 +48,19 @@ def message_class(name: str) -> type | None:
 
 
 def decode(raw: bytes, msg_class: type) -> Any:
+    """rclpy's object; for a type this install lacks (a ``bag_only`` stand-in) `rosbags`'."""
+    if getattr(msg_class, "bag_only", False):
+        return typestore("kilted").deserialize_cdr(raw, type_name(msg_class))
     return deserialize_message(raw, msg_class)
 
 
 def encode(msg: Any) -> bytes:
+    """CDR of an rclpy message, or of a `rosbags` message (for types this install lacks)."""
+    if hasattr(msg, "__msgtype__"):
+        return typestore("kilted").serialize_cdr(msg, msg.__msgtype__)
     return serialize_message(msg)
+
+
+def message_type_name(msg: Any) -> str:
+    """The ROS type name of an rclpy or `rosbags` message object."""
+    return getattr(msg, "__msgtype__", None) or type_name(type(msg))

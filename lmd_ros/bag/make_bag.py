@@ -1,9 +1,11 @@
 """`lmd_make_bag`: record a synthetic drive as a rosbag2 bag, as if its sensors were on a car.
 
-The bag holds every sensor topic under the monitor's default names with the simulator's
-messages, frame ids and sensor-data QoS, record time = header stamp; ``calibration.yaml`` (the
-rig, in `lmd_ros.calibration` format) lies inside the bag directory, where `lmd_analyze_bag`
-picks it up. Frame 0 is stamped t0 = 1 700 000 000 s (``START_S``); a fault ``a:b`` covers
+The bag holds every sensor topic under the package's names (`settings_for_rig`: cameras at
+``/camera/<name>/image_raw`` with their ``camera_info``) with the simulator's messages, frame ids
+and sensor-data QoS, record time = header stamp, and the rig's extrinsics on ``/tf_static``;
+``--calibration`` records through another rig. ``calibration.yaml`` (the rig, in
+`lmd_ros.calibration` format) lies inside the bag directory, where `lmd_analyze_bag` picks it
+up. Frame 0 is stamped t0 = 1 700 000 000 s (``START_S``); a fault ``a:b`` covers
 t0 + a to t0 + b, and the report shows times since t0.
 """
 
@@ -14,12 +16,14 @@ import sys
 import time
 from pathlib import Path
 
+from lmd_ros.bag.tf_static import TF_STATIC_TOPIC, tf_static_message
 from lmd_ros.bag.writer import SENSOR_DATA, STORAGES, BagWriter
-from lmd_ros.calibration import save_rig
-from lmd_ros.monitor.settings import MonitorSettings
+from lmd_ros.calibration import load_rig, save_rig
+from lmd_ros.monitor.rig_settings import settings_for_rig
 from lmd_ros.ros.conversions import seconds_to_stamp
 from lmd_ros.ros.inputs import input_streams
 from lmd_ros.ros.sensor_messages import frame_messages
+from lmd_ros.sensors import Rig
 from lmd_ros.world import Drive, WorldConfig, default_rig, parse_fault
 
 START_S = 1_700_000_000.0
@@ -28,17 +32,18 @@ CALIBRATION = "calibration.yaml"
 
 
 def make_bag(out: Path, seconds: float, seed: int, faults: list[str], storage: str = "mcap",
-             rate_hz: float = 10.0, progress: bool = False) -> int:
-    """Write the drive; returns the number of messages."""
+             rate_hz: float = 10.0, progress: bool = False, rig: Rig | None = None) -> int:
+    """Write the drive through ``rig`` (default: the world's); returns the number of messages."""
     drive = Drive(seed=seed, config=WorldConfig(rate_hz=rate_hz, duration_s=seconds),
-                  rig=default_rig(), faults=[parse_fault(text) for text in faults])
-    topics = {s.source: s.topic for s in input_streams(MonitorSettings())}
+                  rig=rig or default_rig(), faults=[parse_fault(text) for text in faults])
+    topics = {s.source: s.topic for s in input_streams(settings_for_rig(drive.rig))}
     started = time.monotonic()
     with BagWriter(out, storage, profile=SENSOR_DATA) as writer:
+        writer.write(TF_STATIC_TOPIC, tf_static_message(drive.rig, START_S), round(START_S * 1e9))
         for i in range(len(drive)):
             frame, _ = drive.frame(i)
             stamp_s = START_S + frame.stamp
-            for topic, msg in frame_messages(frame, seconds_to_stamp(stamp_s), topics):
+            for topic, msg in frame_messages(frame, seconds_to_stamp(stamp_s), topics, drive.rig):
                 writer.write(topic, msg, round(stamp_s * 1e9))
             if progress:
                 print(f"\r{out}: frame {i + 1}/{len(drive)}, "
@@ -61,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(e.g. lidar_dropout@10:20)")
     parser.add_argument("--storage", choices=sorted(STORAGES), default="mcap")
     parser.add_argument("--rate", type=float, default=10.0, help="sensor rate (Hz)")
+    parser.add_argument("--calibration", type=Path,
+                        help="record through this rig (calibration YAML; default: the world's)")
     args = parser.parse_args(argv)
     try:
         for text in args.fault:
@@ -69,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     if args.out.exists():
         parser.error(f"{args.out} exists; rosbag2 bags are new directories")
+    try:
+        rig = load_rig(args.calibration) if args.calibration else None
+    except (OSError, ValueError) as error:
+        parser.error(f"--calibration: {error}")
     count = make_bag(args.out, args.seconds, args.seed, args.fault, args.storage, args.rate,
-                     progress=True)
+                     progress=True, rig=rig)
     print(f"wrote {count} messages to {args.out} ({args.storage}); calibration in "
           f"{args.out / CALIBRATION}")
     return 0

@@ -46,11 +46,11 @@ class Replay:
         self._last_message = now
         source = message.stream.source
         try:
-            stamp, data = message.stream.read(message.msg)
+            stamp, data, frame_id = message.stream.read(message.msg)
         except MalformedMessage as error:
             self.core.reject(source, error.category)
             return
-        self._analyse(self.core.ingest(source, stamp, data, now), now)
+        self._analyse(self.core.ingest(source, stamp, data, now, frame_id), now)
 
     def _tick_until(self, now: float) -> None:
         if self._tick_origin is None:

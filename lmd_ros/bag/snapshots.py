@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lmd_ros.monitor.alarms import AlarmEvent, Level
-from lmd_ros.monitor.core import FrameRecord
+from lmd_ros.monitor.core import FrameRecord, MonitorCore
 from lmd_ros.monitor.render import bev_composite, overlay_picture
 from lmd_ros.monitor.synchronizer import SyncedSet
-from lmd_ros.sensors import Rig
 
 
 @dataclass(frozen=True)
@@ -29,8 +28,8 @@ class Snapshot:
 class AlarmSnapshots:
     """A replay sink; ``snapshots`` in onset order, ``omitted`` counts those past the limit."""
 
-    def __init__(self, rig: Rig, limit: int = 24) -> None:
-        self.rig = rig
+    def __init__(self, core: MonitorCore, limit: int = 24) -> None:
+        self.core = core
         self.limit = limit
         self.snapshots: list[Snapshot] = []
         self.omitted = 0
@@ -56,4 +55,4 @@ class AlarmSnapshots:
                 event, result.stamp,
                 None if result.evidence is None else bev_composite(result.evidence,
                                                                    result.modalities),
-                overlay_picture(self.rig, record, synced)))
+                overlay_picture(self.core.rig, record, synced)))

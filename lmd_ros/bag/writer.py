@@ -19,7 +19,7 @@ from rosbags.interfaces import (
 )
 from rosbags.rosbag2 import StoragePlugin, Writer
 
-from lmd_ros.bag.cdr import encode, type_name, typestore
+from lmd_ros.bag.cdr import encode, message_type_name, typestore
 
 STORAGES: dict[str, StoragePlugin] = {"mcap": StoragePlugin.MCAP,
                                       "sqlite3": StoragePlugin.SQLITE3}
@@ -61,7 +61,7 @@ class BagWriter:
         connection = self._connections.get(topic)
         if connection is None:
             connection = self._writer.add_connection(
-                topic, type_name(type(msg)), typestore=self._store,
+                topic, message_type_name(msg), typestore=self._store,
                 offered_qos_profiles=[self._profile])
             self._connections[topic] = connection
         self._writer.write(connection, time_ns, encode(msg))

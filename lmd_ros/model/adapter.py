@@ -1,18 +1,21 @@
 """The shipped SimpleBEV-style model as a `ModelAdapter`: one adapter like any user's.
 
 Select it with ``model: ''`` (the default) or ``model: lmd_ros.model.adapter:build``;
-``checkpoint`` picks one of its checkpoints (empty = the three-modality ``crl.pt``).
+``checkpoint`` picks one of its checkpoints (empty = the three-modality ``crl.pt``);
+``model_options``: ``{camera_fit: crop | stretch}`` (`lmd_ros.model.camera_fit`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import torch
 
 from lmd_ros.adapters.protocol import BEVGrid, Detection, FusionCall, ModelAdapter
+from lmd_ros.model.camera_fit import CAMERA_FITS
 from lmd_ros.model.checkpoint import load_model
 from lmd_ros.model.decode import decode_detections
 from lmd_ros.model.preprocess import preprocess
@@ -26,9 +29,16 @@ DECOMPOSED_OUTPUTS = ("heatmap", "segmentation")
 class SimpleBEVAdapter(ModelAdapter):
     """Decomposes the head at the fusion point: one input per modality, heatmap logits split."""
 
-    def __init__(self, model: SimpleBEV, device: str = "cpu") -> None:
+    field_ranges = MappingProxyType({"lidar.intensity": (0.0, 1.0), "radar.rcs": (-30.0, 40.0),
+                                     "radar.v_radial": (-40.0, 40.0)})
+    """What the world's sensors produce: intensity 0–1, RCS in dBsm, radial speed in m/s."""
+
+    def __init__(self, model: SimpleBEV, device: str = "cpu", camera_fit: str = "crop") -> None:
+        if camera_fit not in CAMERA_FITS:
+            raise ValueError(f"camera_fit must be one of {CAMERA_FITS}, got {camera_fit!r}")
         self.model = model.eval().to(device)
         self.device = device
+        self.camera_fit = camera_fit
         config = model.config
         self.modalities = config.modalities
         self.sensors = {m: (m,) for m in config.modalities}
@@ -40,7 +50,7 @@ class SimpleBEVAdapter(ModelAdapter):
             self.model.config.check_rig(rig)
 
     def fusion_call(self, frame: SensorFrame, rig: Rig) -> FusionCall:
-        inputs = preprocess([frame], rig, self.model.config).to(self.device)
+        inputs = preprocess([frame], rig, self.model.config, self.camera_fit).to(self.device)
         return FusionCall(self.model, (inputs,), dict(enumerate_modalities(self.modalities)),
                           start_at="head", outputs=DECOMPOSED_OUTPUTS)
 
@@ -67,7 +77,10 @@ def enumerate_modalities(modalities: tuple[str, ...]) -> Mapping[str, int]:
 
 def build(checkpoint: str = "", options: Mapping[str, Any] | None = None,
           device: str = "cpu") -> SimpleBEVAdapter:
-    """Factory for the ``model`` parameter; this model takes no options."""
+    """Factory for the ``model`` parameter; the one option is ``camera_fit``."""
+    options = dict(options or {})
+    camera_fit = options.pop("camera_fit", "crop")
     if options:
-        raise ValueError(f"the reference model takes no model_options, got {sorted(options)}")
-    return SimpleBEVAdapter(load_model(checkpoint or None), device)
+        raise ValueError(f"unknown model_options {sorted(options)}; the reference model takes "
+                         "camera_fit")
+    return SimpleBEVAdapter(load_model(checkpoint or None), device, camera_fit)

@@ -14,6 +14,8 @@ import numpy as np
 
 from lmd_ros.sensors import MODALITIES, Rig
 
+MAX_CAMERAS = 12
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -34,6 +36,7 @@ class ModelConfig:
     z_levels: tuple[float, ...] = (0.25, 0.75, 1.25, 1.75)
     """Heights (m, ego) of the voxel layers into which camera features are lifted."""
     camera_names: tuple[str, ...] = ("front", "left", "right", "rear")
+    """The cameras of the rig it was trained on (a record: any rig runs, see ``check_rig``)."""
     image_height: int = 96
     image_width: int = 160
     image_mean: tuple[float, float, float] = (0.5, 0.5, 0.5)
@@ -122,10 +125,8 @@ class ModelConfig:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
     def check_rig(self, rig: Rig) -> None:
-        """Refuse a rig whose camera names or image sizes differ from this model's."""
-        rig_cameras = {c.name: (c.height, c.width) for c in rig.cameras}
-        expected = {name: (self.image_height, self.image_width) for name in self.camera_names}
-        if rig_cameras != expected:
-            raise ValueError(
-                "rig does not match the model: cameras {name: (height, width)} are "
-                f"{rig_cameras}, the model expects {expected}")
+        """Refuse a rig this model cannot see through: cameras are free in number (1 to
+        ``MAX_CAMERAS``), names and size (`camera_fit`), but a camera model needs one."""
+        if "camera" in self.modalities and not 1 <= len(rig.cameras) <= MAX_CAMERAS:
+            raise ValueError(f"the model needs 1 to {MAX_CAMERAS} cameras, the rig has "
+                             f"{len(rig.cameras)}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from lmd_ros.model.camera_fit import CameraFit, camera_fit
 from lmd_ros.model.config import ModelConfig
 from lmd_ros.sensors import Rig, SensorFrame
 
@@ -21,7 +22,8 @@ from lmd_ros.sensors import Rig, SensorFrame
 class ModelInputs:
     """A batch of model inputs; a modality the model does not use is ``None``.
 
-    ``images``: (B, Ncam, 3, H, W) normalised, cameras in ``config.camera_names`` order.
+    ``images``: (B, Ncam, 3, H, W) normalised, the rig's cameras in order, fitted to the model's
+    size (`camera_fit`).
     ``camera_valid``: (B, Ncam) 1 where the camera delivered an image, else 0.
     ``projections``: (B, Ncam, 3, 4) ego point (homogeneous) -> pixel (u, v) times depth.
     ``radar_bev`` / ``lidar_bev``: (B, C, X, Y) rasterised point features on the BEV grid.
@@ -39,9 +41,15 @@ class ModelInputs:
                               else t.to(*args, **kwargs) for f in dataclasses.fields(self)})
 
 
-def preprocess(frames: Sequence[SensorFrame], rig: Rig, config: ModelConfig) -> ModelInputs:
-    """Turn frames from ``rig`` into a batch for a model built from ``config``."""
+def preprocess(frames: Sequence[SensorFrame], rig: Rig, config: ModelConfig,
+               fit: str = "crop") -> ModelInputs:
+    """Turn frames from ``rig`` into a batch for a model built from ``config``.
+
+    Any number of cameras of any size: SimpleBEV lifts each camera into the same voxel grid, so
+    the count is free; each image is fitted to the model's input as ``fit`` says.
+    """
     config.check_rig(rig)
+    fits = [camera_fit(cam, config.image_height, config.image_width, fit) for cam in rig.cameras]
 
     def batch(modality: str, prepare: Callable[[SensorFrame], np.ndarray]) -> torch.Tensor | None:
         if modality not in config.modalities:
@@ -49,41 +57,42 @@ def preprocess(frames: Sequence[SensorFrame], rig: Rig, config: ModelConfig) -> 
         return torch.from_numpy(np.stack([prepare(frame) for frame in frames]))
 
     return ModelInputs(
-        images=batch("camera", lambda f: _images(f, config)),
-        camera_valid=batch("camera", lambda f: _camera_valid(f, config)),
-        projections=batch("camera", lambda f: _projections(rig, config)),
+        images=batch("camera", lambda f: _images(f, rig, fits, config)),
+        camera_valid=batch("camera", lambda f: _camera_valid(f, rig)),
+        projections=batch("camera", lambda f: _projections(rig, fits)),
         radar_bev=batch("radar", lambda f: _radar_bev(f, rig, config)),
         lidar_bev=batch("lidar", lambda f: _lidar_bev(f, rig, config)),
     )
 
 
-def _images(frame: SensorFrame, config: ModelConfig) -> np.ndarray:
+def _images(frame: SensorFrame, rig: Rig, fits: Sequence[CameraFit],
+            config: ModelConfig) -> np.ndarray:
     mean = np.asarray(config.image_mean, np.float32)
     std = np.asarray(config.image_std, np.float32)
-    images = np.zeros((len(config.camera_names), 3, config.image_height, config.image_width),
-                      np.float32)
-    for k, name in enumerate(config.camera_names):
-        image = frame.images.get(name)
+    images = np.zeros((len(rig.cameras), 3, config.image_height, config.image_width), np.float32)
+    for k, (cam, fit) in enumerate(zip(rig.cameras, fits, strict=True)):
+        image = frame.images.get(cam.name)
         if image is None:
             continue
-        if image.shape != (config.image_height, config.image_width, 3):
-            raise ValueError(f"camera {name!r} image has shape {image.shape}, expected "
-                             f"{(config.image_height, config.image_width, 3)}")
-        images[k] = ((image.astype(np.float32) / 255.0 - mean) / std).transpose(2, 0, 1)
+        try:
+            fitted = fit.image(image)
+        except ValueError as error:
+            raise ValueError(f"camera {cam.name!r}: {error}") from None
+        images[k] = ((fitted.astype(np.float32) / 255.0 - mean) / std).transpose(2, 0, 1)
     return images
 
 
-def _camera_valid(frame: SensorFrame, config: ModelConfig) -> np.ndarray:
-    return np.array([name in frame.images for name in config.camera_names], np.float32)
+def _camera_valid(frame: SensorFrame, rig: Rig) -> np.ndarray:
+    return np.array([cam.name in frame.images for cam in rig.cameras], np.float32)
 
 
-def _projections(rig: Rig, config: ModelConfig) -> np.ndarray:
-    """K [R|t] of every camera, mapping ego points to homogeneous pixels."""
+def _projections(rig: Rig, fits: Sequence[CameraFit]) -> np.ndarray:
+    """K [R|t] of every camera (K of its fitted image), mapping ego points to homogeneous
+    pixels."""
     matrices = []
-    for name in config.camera_names:
-        cam = rig.camera(name)
+    for cam, fit in zip(rig.cameras, fits, strict=True):
         T_camera_ego = np.linalg.inv(np.asarray(cam.T_ego_camera, np.float64))
-        matrices.append(np.asarray(cam.K, np.float64) @ T_camera_ego[:3])
+        matrices.append(fit.intrinsics(cam.K) @ T_camera_ego[:3])
     return np.stack(matrices).astype(np.float32)
 
 

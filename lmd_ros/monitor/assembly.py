@@ -12,8 +12,10 @@ from lmd_ros.adapters import AdapterError, ModelAdapter, load_adapter
 from lmd_ros.calibration import load_rig
 from lmd_ros.monitor.attribution import Attributor
 from lmd_ros.monitor.core import MonitorCore, configured_sources, sensor_kind
+from lmd_ros.monitor.rig_sources import RigSources
 from lmd_ros.monitor.settings import InvalidSetting, MonitorSettings
 from lmd_ros.sensors import Rig
+from lmd_ros.world import default_rig
 
 
 def resolve_device(device: str) -> str:
@@ -49,15 +51,31 @@ def check_feeds(settings: MonitorSettings, adapter: ModelAdapter) -> None:
             settings.model)
 
 
-def build_core(settings: MonitorSettings) -> tuple[MonitorCore, Rig]:
-    """The core for ``settings`` and the rig it runs with; raises InvalidSetting / ValueError."""
+def rig_sources(settings: MonitorSettings) -> RigSources:
+    """Calibration per sensor: CameraInfo / ``/tf_static``, then the file (without one, the
+    shipped default rig); see `RigSources`."""
+    file_rig = load_rig(settings.calibration_file) if settings.calibration_file else None
+    return RigSources(settings.camera_names, settings.radar_names, settings.lidar_names,
+                      settings.bev_frame, file_rig, None if file_rig else default_rig(),
+                      settings.calibration_override)
+
+
+def build_core(settings: MonitorSettings) -> MonitorCore:
+    """The core for ``settings``; raises InvalidSetting / ValueError."""
     torch.set_num_threads(settings.torch_threads)
-    rig = load_rig(settings.calibration_file)
+    sources = rig_sources(settings)
     adapter = build_adapter(settings)
     check_feeds(settings, adapter)
-    try:
-        adapter.check_rig(rig)
-    except ValueError as error:
-        raise InvalidSetting("calibration_file", str(error), settings.calibration_file) from None
+    if _complete(sources.rig, settings):  # else checked as live calibration completes it
+        try:
+            adapter.check_rig(sources.rig)
+        except ValueError as error:
+            raise InvalidSetting("calibration_file", str(error),
+                                 settings.calibration_file) from None
     attributor = Attributor(adapter, settings.score_threshold, settings.max_detections)
-    return MonitorCore(settings, attributor, rig), rig
+    return MonitorCore(settings, attributor, sources)
+
+
+def _complete(rig: Rig, settings: MonitorSettings) -> bool:
+    return (len(rig.cameras), len(rig.radars), len(rig.lidars)) == (
+        len(settings.camera_names), len(settings.radar_names), len(settings.lidar_names))

@@ -11,11 +11,16 @@ from dataclasses import dataclass
 
 from lmd_ros.monitor.alarms import AlarmConfig, AlarmEvent, AlarmMonitor
 from lmd_ros.monitor.attribution import Attributor, FrameAttribution
+from lmd_ros.monitor.clouds import merge_clouds
+from lmd_ros.monitor.input_checks import InputChecks
+from lmd_ros.monitor.rig_sources import CameraIntrinsics, RigSources
 from lmd_ros.monitor.settings import MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet, Synchronizer
 from lmd_ros.sensors import Rig, SensorFrame
 
 CAMERA_PREFIX = "camera/"
+CAMERA_INFO_PREFIX = "camera_info/"
+TF_STATIC = "tf_static"
 TICK_S = 0.05
 """How often a running monitor flushes sets held back by a stale source and checks silence."""
 
@@ -37,10 +42,21 @@ def sensor_kind(source: str) -> str:
     return source.split("/", 1)[0]
 
 
+def source_topics(settings: MonitorSettings) -> dict[str, str]:
+    """Every configured sensor source (``camera/<name>``, ``radar/<name>``, ``lidar/<name>``)
+    and its topic."""
+    pairs = [(CAMERA_PREFIX + n, t) for n, t in zip(settings.camera_names,
+                                                    settings.camera_topics, strict=True)]
+    for kind in ("radar", "lidar"):
+        pairs += [(f"{kind}/{n}", t) for n, t in zip(getattr(settings, f"{kind}_names"),
+                                                     getattr(settings, f"{kind}_topics"),
+                                                     strict=True)]
+    return dict(pairs)
+
+
 def configured_sources(settings: MonitorSettings) -> tuple[str, ...]:
-    """The sources the configuration gives topics for (an empty topic means no such sensor)."""
-    return (*(CAMERA_PREFIX + name for name in settings.camera_names),
-            *(kind for kind in ("radar", "lidar") if getattr(settings, f"{kind}_topic")))
+    """The sensor sources the configuration gives topics for."""
+    return tuple(source_topics(settings))
 
 
 @dataclass(frozen=True)
@@ -59,46 +75,95 @@ class MonitorCore:
     touches no shared state and may run on a worker thread.
     """
 
-    def __init__(self, settings: MonitorSettings, attributor: Attributor, rig: Rig) -> None:
+    def __init__(self, settings: MonitorSettings, attributor: Attributor,
+                 rig_sources: RigSources) -> None:
         self.settings = settings
         self.attributor = attributor
-        self.rig = rig
+        self.rig_sources = rig_sources
+        self.rig: Rig = rig_sources.rig
+        """The calibrated sensors now: an immutable snapshot, replaced as calibration arrives."""
         self.modalities = attributor.modalities
         self.feeds = attributor.adapter.sensors
         self.class_names = tuple(attributor.adapter.class_names)
         self.sources = configured_sources(settings)
         self.synchronizer = Synchronizer(self.sources, settings.slop, settings.stale_after)
         self.alarms = AlarmMonitor(self.modalities, alarm_config(settings, self.modalities))
+        self.rig_problem: str | None = None
+        """Why the model cannot run on the current rig (frames fail with it), if it cannot."""
+        self.inputs = InputChecks(getattr(attributor.adapter, "field_ranges", {}))
         self.rejected: Counter[tuple[str, str]] = Counter()
         self.skipped_sets = 0
         self.dropped_detections = 0
         self.processed = 0
         self.latency_s: float | None = None
 
-    def ingest(self, source: str, stamp: float, data, now: float) -> list[SyncedSet]:
-        """One converted message; returns the sets it completed."""
+    def ingest(self, source: str, stamp: float, data, now: float,
+               frame_id: str = "") -> list[SyncedSet]:
+        """One converted message; returns the sets it completed.
+
+        Calibration messages update the rig. A sensor message whose ``frame_id`` is not the one
+        its calibration names is rejected (counted): its data would be placed wrongly.
+        """
+        if source.startswith(CAMERA_INFO_PREFIX) or source == TF_STATIC:
+            self._calibrate(source, data)
+            return []
+        self._saw_frame(source, frame_id)
+        expected = self.rig_sources.expected_frame(source)
+        if frame_id and expected is not None and frame_id != expected:
+            self.reject(source, f"frame_id {frame_id!r} is not the calibrated {expected!r}")
+            return []
+        if hasattr(data, "points"):  # a cloud: check its fields, keep its points
+            self.inputs.cloud(source, data.missing, data.points)
+            data = data.points
         return self.synchronizer.push(source, stamp, data, now)
+
+    def _calibrate(self, source: str, data) -> None:
+        if isinstance(data, CameraIntrinsics):
+            self.rig_sources.camera_info(source.removeprefix(CAMERA_INFO_PREFIX), data)
+        else:
+            self.rig_sources.transforms(data)
+        self._refresh_rig()
+
+    def _saw_frame(self, source: str, frame_id: str) -> None:
+        if source.split("/", 1)[0] != "camera":
+            self.rig_sources.saw_frame(source, frame_id)
+            self._refresh_rig()
+
+    def _refresh_rig(self) -> None:
+        rig = self.rig_sources.rig
+        if rig is not self.rig:
+            self.rig = rig
+            try:
+                self.attributor.adapter.check_rig(rig)
+                self.rig_problem = None
+            except ValueError as error:
+                self.rig_problem = str(error)
 
     def reject(self, source: str, reason: str) -> None:
         """Count a message that could not be converted (reported on /diagnostics)."""
         self.rejected[(source, reason)] += 1
 
-    def frame(self, synced: SyncedSet) -> SensorFrame:
-        images = {
-            source.removeprefix(CAMERA_PREFIX): data
-            for source, data in synced.messages.items()
-            if source.startswith(CAMERA_PREFIX)
-        }
-        return SensorFrame(
-            stamp=synced.stamp,
-            images=images,
-            radar=synced.messages.get("radar"),
-            lidar=synced.messages.get("lidar"),
-        )
+    def frame(self, synced: SyncedSet, rig: Rig) -> SensorFrame:
+        """The set as the model sees it: images of the calibrated cameras; per kind one cloud,
+        the sensors' clouds merged into the frame of the kind's first sensor, ego crop applied.
+        A sensor without calibration is left out."""
+        calibrated = {c.name for c in rig.cameras}
+        images = {name: data for source, data in synced.messages.items()
+                  if source.startswith(CAMERA_PREFIX)
+                  and (name := source.removeprefix(CAMERA_PREFIX)) in calibrated}
+        clouds = {kind: merge_clouds(
+            {source.split("/", 1)[1]: data for source, data in synced.messages.items()
+             if source.startswith(kind + "/")}, rig.range_sensors(kind), self.settings.ego_crop)
+            for kind in ("radar", "lidar")}
+        return SensorFrame(stamp=synced.stamp, images=images, radar=clouds["radar"],
+                           lidar=clouds["lidar"])
 
     def analyse(self, synced: SyncedSet) -> FrameAttribution:
-        """Model + decomposition of one set (the heavy part; no shared state)."""
-        return self.attributor(self.frame(synced), self.rig)
+        """Model + decomposition of one set (the heavy part; reads only the rig snapshot)."""
+        rig, problem = self.rig, self.rig_problem
+        if problem is not None:
+            raise ValueError(f"the model cannot run on the calibrated rig: {problem}")
+        return self.attributor(self.frame(synced, rig), rig)
 
     def record(self, attribution: FrameAttribution, now: float) -> FrameRecord:
         """Feed a finished attribution to the alarms; ``now`` is when its result exists."""

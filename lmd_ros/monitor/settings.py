@@ -7,6 +7,8 @@ analysis can never disagree on topics, thresholds or calibration.
 
 from __future__ import annotations
 
+import array
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -36,9 +38,22 @@ class MonitorSettings:
         "/camera/rear/image_raw",
     )
     camera_names: tuple[str, ...] = ("front", "left", "right", "rear")
-    radar_topic: str = "/radar/points"
-    lidar_topic: str = "/lidar/points"
+    camera_info_topics: tuple[str, ...] = ()
+    radar_topics: tuple[str, ...] = ("/radar/points",)
+    radar_names: tuple[str, ...] = ("radar",)
+    lidar_topics: tuple[str, ...] = ("/lidar/points",)
+    lidar_names: tuple[str, ...] = ("lidar",)
+    radar_rcs_fields: tuple[str, ...] = ("rcs", "RCS", "radar_cross_section")
+    radar_velocity_fields: tuple[str, ...] = ("v_radial", "v_r", "vr", "radial_velocity",
+                                              "doppler", "vrel")
+    lidar_intensity_fields: tuple[str, ...] = ("intensity", "reflectance", "reflectivity", "i")
+    radar_rcs_scale: float = 1.0
+    radar_velocity_scale: float = 1.0
+    lidar_intensity_scale: float = 1.0
+    ego_crop: tuple[float, ...] = ()
     calibration_file: str = ""
+    calibration_override: bool = False
+    tf_static_topic: str = "/tf_static"
     model: str = ""
     checkpoint: str = ""
     model_options: str = ""
@@ -74,7 +89,7 @@ class MonitorSettings:
         if unknown:
             raise InvalidSetting(unknown[0], f"unknown parameter; known: {sorted(known)}", None)
         converted = {
-            name: tuple(value) if isinstance(value, list) else value
+            name: tuple(value) if isinstance(value, list | tuple | array.array) else value
             for name, value in values.items()
             if name in known
         }
@@ -98,11 +113,28 @@ class MonitorSettings:
 DESCRIPTIONS: dict[str, str] = {
     "camera_topics": "Camera topics (sensor_msgs/Image, or CompressedImage when ending in "
     "/compressed), one per camera_names entry",
-    "camera_names": "Camera names as in the calibration and the model checkpoint",
-    "radar_topic": "Radar sensor_msgs/PointCloud2 (x, y, z; optional rcs, v_radial); empty = "
-    "no radar",
-    "lidar_topic": "LiDAR sensor_msgs/PointCloud2 (x, y, z; optional intensity); empty = no LiDAR",
-    "calibration_file": "Calibration YAML (intrinsics/extrinsics); empty = shipped default rig",
+    "camera_names": "Camera names as in the calibration (any number, any names)",
+    "camera_info_topics": "sensor_msgs/CameraInfo per camera ('' = none); empty list = the "
+    "camera_info beside each image topic (/camera/front/image_raw -> /camera/front/camera_info)",
+    "radar_topics": "Radar sensor_msgs/PointCloud2 topics, one per radar_names entry; merged in "
+    "the ego frame; empty = no radar",
+    "radar_names": "Radar names as in the calibration, one per radar_topics entry",
+    "lidar_topics": "LiDAR sensor_msgs/PointCloud2 topics, one per lidar_names entry; merged in "
+    "the ego frame; empty = no LiDAR",
+    "lidar_names": "LiDAR names as in the calibration, one per lidar_topics entry",
+    "radar_rcs_fields": "PointCloud2 field names read as radar RCS, first present wins",
+    "radar_velocity_fields": "PointCloud2 field names read as radial velocity, first present wins",
+    "lidar_intensity_fields": "PointCloud2 field names read as LiDAR intensity, first present wins",
+    "radar_rcs_scale": "Factor applied to RCS as read (e.g. to dBsm)",
+    "radar_velocity_scale": "Factor applied to radial velocity as read (e.g. km/h -> m/s: 0.2778)",
+    "lidar_intensity_scale": "Factor applied to intensity as read (e.g. 0-255 -> 0-1: 0.003922)",
+    "ego_crop": "Ego-frame box [x_min, x_max, y_min, y_max, z_min, z_max] (m) whose LiDAR and "
+    "radar points are dropped (the vehicle's own body); empty = none",
+    "calibration_file": "Calibration YAML: the fallback for what CameraInfo and /tf_static do "
+    "not give; empty = the shipped default rig for sensors of the same name",
+    "calibration_override": "The calibration file wins over CameraInfo and /tf_static for the "
+    "sensors it names",
+    "tf_static_topic": "tf2_msgs/TFMessage topic of the static extrinsics ('' = none)",
     "model": "Fusion model adapter factory: package.module:factory or an installed "
     "lmd_ros.models entry point name; empty = the shipped reference model (runs that code)",
     "checkpoint": "Model checkpoint passed to the factory; empty = the model's default "
@@ -137,6 +169,14 @@ def _validate(s: MonitorSettings) -> None:
         if not ok:
             raise InvalidSetting(name, reason, getattr(s, name))
 
+    for f in fields(s):
+        if isinstance(f.default, tuple):
+            element = float if f.name == "ego_crop" else str
+            value = getattr(s, f.name)
+            require(f.name, isinstance(value, tuple) and all(
+                isinstance(v, element) or (element is float and isinstance(v, int)
+                                           and not isinstance(v, bool)) for v in value),
+                f"must be a list of {'numbers' if element is float else 'strings'}")
     require("camera_names", len(set(s.camera_names)) == len(s.camera_names), "names must be unique")
     require(
         "camera_topics",
@@ -144,6 +184,20 @@ def _validate(s: MonitorSettings) -> None:
         f"needs one topic per camera name ({len(s.camera_names)})",
     )
     require("bev_frame", bool(s.bev_frame), "must not be empty")
+    for kind in ("radar", "lidar"):
+        names, topics = f"{kind}_names", f"{kind}_topics"
+        require(names, len(getattr(s, names)) == len(getattr(s, topics)),
+                f"needs one name per {topics} entry ({len(getattr(s, topics))})")
+        require(names, len(set(getattr(s, names))) == len(getattr(s, names)),
+                "names must be unique")
+    require("camera_info_topics", len(s.camera_info_topics) in (0, len(s.camera_names)),
+            f"needs none (derived) or one entry per camera ({len(s.camera_names)})")
+    require("ego_crop", len(s.ego_crop) in (0, 6) and all(
+        lo < hi for lo, hi in zip(s.ego_crop[::2], s.ego_crop[1::2], strict=True)),
+        "must be empty or [x_min, x_max, y_min, y_max, z_min, z_max] with min < max")
+    for name in ("radar_rcs_scale", "radar_velocity_scale", "lidar_intensity_scale"):
+        require(name, math.isfinite(getattr(s, name)) and getattr(s, name) != 0,
+                "must be finite and non-zero")
     require(
         "device",
         s.device in ("auto", "cpu", "cuda") or s.device.startswith("cuda:"),

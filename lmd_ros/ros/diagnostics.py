@@ -1,7 +1,9 @@
 """`/diagnostics` in the diagnostic_updater conventions, from the monitor core's state.
 
-One status per modality (``lmd_monitor: <modality> contribution``, hardware_id = the sensor)
-plus one for the pipeline (synchronisation rate, rejected messages, skipped sets, latency).
+One status per modality (``lmd_monitor: <modality> contribution``, hardware_id = the sensor),
+one for the pipeline (synchronisation rate, rejected messages, skipped sets, latency) and one
+for the inputs (calibration sources, missing fields, out-of-range values, a silent sensor among
+several of its kind).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from std_msgs.msg import Header
 
 from lmd_ros.monitor.alarms import Level, SensorStatus
-from lmd_ros.monitor.core import MonitorCore
+from lmd_ros.monitor.core import MonitorCore, source_topics
+from lmd_ros.ros.conversions import stamp_to_seconds
 
 NODE = "lmd_monitor"
 
@@ -46,14 +49,10 @@ def _sensor_status(
 def diagnostics_message(
     core: MonitorCore, stamp: Time, sets_per_second: float | None
 ) -> DiagnosticArray:
-    settings = core.settings
-    topics = {
-        "camera": list(settings.camera_topics),
-        "radar": [settings.radar_topic],
-        "lidar": [settings.lidar_topic],
-    }
+    topic_of = source_topics(core.settings)
     statuses = [
-        _sensor_status(m, s, topics[m]) for m, s in core.alarms.status().items()
+        _sensor_status(m, s, [topic_of[source] for source in core.topics_of(m)])
+        for m, s in core.alarms.status().items()
     ]
     dropped = {
         f"sync_dropped[{source}]": sum(counter.values())
@@ -66,6 +65,8 @@ def diagnostics_message(
         "sets_skipped_busy": core.skipped_sets,
         "latency_s": core.latency_s,
         "device": str(core.attributor.device),
+        "model": core.attributor.adapter.describe(),
+        "detections_dropped_non_finite": core.dropped_detections,
         **dropped,
         **rejected,
     }
@@ -78,4 +79,35 @@ def diagnostics_message(
         hardware_id=NODE,
         values=[KeyValue(key=k, value=_value(v)) for k, v in pipeline.items()],
     ))
+    statuses.append(_inputs_status(core, stamp_to_seconds(stamp)))
     return DiagnosticArray(header=Header(stamp=stamp), status=statuses)
+
+
+def _inputs_status(core: MonitorCore, now_s: float) -> DiagnosticStatus:
+    """Where each sensor's calibration came from, and what its data lacks: WARN with every
+    finding (a missing field, values outside the model's range, a sensor silent while others of
+    its kind go on, a sensor without calibration)."""
+    findings = {f"{source}: {field}": note for (source, field), note in core.inputs.notes.items()}
+    silent_after, ages = core.settings.silent_after_s, core.ages(now_s)
+    for source, age in core.synchronizer.staleness(now_s).items():
+        if age is None or age > silent_after:
+            siblings_alive = [m for m in core.modalities_of(source)
+                              if ages[m] is not None and ages[m] <= silent_after]
+            if siblings_alive:
+                findings[f"{source}: silent"] = (
+                    "no message yet" if age is None else f"no message for {age:.1f} s"
+                ) + f" ({', '.join(siblings_alive)} continue from its other sensors)"
+    calibration = dict(core.rig_sources.origin)
+    findings |= {f"{s}: calibration": why for s, why in calibration.items()
+                 if why.startswith("no ")}
+    if core.rig_problem:
+        findings["rig"] = core.rig_problem
+    level = Level.WARN if findings else Level.OK
+    values = {**{f"calibration[{s}]": why for s, why in calibration.items()}, **findings}
+    return DiagnosticStatus(
+        level=bytes([int(level)]),
+        name=f"{NODE}: inputs",
+        message="; ".join(findings) if findings else "inputs as the model expects",
+        hardware_id=NODE,
+        values=[KeyValue(key=k, value=_value(v)) for k, v in values.items()],
+    )

@@ -16,12 +16,12 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
-from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
 from lmd_ros.monitor.assembly import build_core
-from lmd_ros.monitor.core import TICK_S, FrameRecord
+from lmd_ros.monitor.core import TF_STATIC, TICK_S, FrameRecord
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import MalformedMessage, seconds_to_stamp
@@ -68,7 +68,7 @@ class MonitorNode(Node):
         self._worker: threading.Thread | None = None
         super().__init__("lmd_monitor")
         self.settings = self._declare_settings()
-        self.core, self._rig = build_core(self.settings)
+        self.core = build_core(self.settings)
         self._lock = threading.Lock()
         self._rate_window = (self._now(), 0)
         self._subscribe()
@@ -91,10 +91,18 @@ class MonitorNode(Node):
         defaults = MonitorSettings()
         values = {}
         for name, default in vars(defaults).items():
-            descriptor = ParameterDescriptor(description=DESCRIPTIONS[name], read_only=True)
+            # lists are dynamically typed: an empty YAML list has no element type for rclpy to
+            # match, so MonitorSettings checks their elements instead
+            descriptor = ParameterDescriptor(description=DESCRIPTIONS[name], read_only=True,
+                                             dynamic_typing=isinstance(default, tuple))
             value = list(default) if isinstance(default, tuple) else default
             values[name] = self.declare_parameter(name, value, descriptor).value
         return MonitorSettings.from_parameters(values)
+
+    _calibration_qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100,
+                                  reliability=ReliabilityPolicy.RELIABLE,
+                                  durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    """/tf_static is latched: a late joiner still gets every transform."""
 
     def _subscribe(self) -> None:
         qos = QoSProfile(
@@ -104,7 +112,13 @@ class MonitorNode(Node):
             if self.settings.qos_reliability == "best_effort" else ReliabilityPolicy.RELIABLE,
         )
         for stream in input_streams(self.settings):
-            self.create_subscription(stream.msg_type, stream.topic, self._callback(stream), qos)
+            if getattr(stream.msg_type, "bag_only", False):
+                self.get_logger().warning(
+                    f"{stream.topic}: {stream.msg_type.__module__} is not installed, so "
+                    "extrinsics come from the calibration file only")
+                continue
+            self.create_subscription(stream.msg_type, stream.topic, self._callback(stream),
+                                     self._calibration_qos if stream.source == TF_STATIC else qos)
 
     def _callback(self, stream: InputStream) -> Callable:
         def on_message(msg) -> None:
@@ -112,7 +126,7 @@ class MonitorNode(Node):
             if now == 0.0:  # sim time before the first /clock: no time to judge staleness by
                 return
             try:
-                stamp, data = stream.read(msg)
+                stamp, data, frame_id = stream.read(msg)
             except MalformedMessage as error:
                 with self._lock:
                     self.core.reject(stream.source, error.category)
@@ -120,7 +134,7 @@ class MonitorNode(Node):
                                           throttle_duration_sec=5.0)
                 return
             with self._lock:
-                sets = self.core.ingest(stream.source, stamp, data, now)
+                sets = self.core.ingest(stream.source, stamp, data, now, frame_id)
             self._dispatch(sets)
         return on_message
 
@@ -153,7 +167,7 @@ class MonitorNode(Node):
                     self.core.reject("frame", type(error).__name__)
 
     def _publish(self, record: FrameRecord, synced: SyncedSet) -> None:
-        for name, message in frame_outputs(self.core, self._rig, record, synced).items():
+        for name, message in frame_outputs(self.core, record, synced).items():
             self._outputs[name].publish(message)
         for event in record.events:
             self.get_logger().warning(

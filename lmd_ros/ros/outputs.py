@@ -21,7 +21,6 @@ from lmd_ros.monitor.core import FrameRecord, MonitorCore
 from lmd_ros.monitor.render import bev_composite, mix_colour, overlay_picture
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import array_to_pointcloud2, rgb_to_image, seconds_to_stamp
-from lmd_ros.sensors import Rig
 
 BOX_FIELDS: tuple[str, ...] = ("x", "y", "z", "l", "w", "h", "yaw", "class_id", "score")
 MARKER_LIFETIME = Duration(sec=1)
@@ -78,8 +77,7 @@ def bev_image_message(result: FrameAttribution, stamp: Time, frame_id: str) -> I
     return rgb_to_image(bev_composite(result.evidence, result.modalities), stamp, frame_id)
 
 
-def frame_outputs(core: MonitorCore, rig: Rig, record: FrameRecord,
-                  synced: SyncedSet) -> dict[str, Any]:
+def frame_outputs(core: MonitorCore, record: FrameRecord, synced: SyncedSet) -> dict[str, Any]:
     """``detections``, ``markers``, ``bev_contributions`` and, when enabled and a camera is in
     the set, ``camera_overlay``; all stamped with the frame's stamp."""
     result = record.attribution
@@ -93,7 +91,7 @@ def frame_outputs(core: MonitorCore, rig: Rig, record: FrameRecord,
     if result.evidence is not None:
         messages["bev_contributions"] = bev_image_message(result, stamp, frame_id)
     if core.settings.publish_camera_overlay and \
-            (overlay := overlay_picture(rig, record, synced)) is not None:
+            (overlay := overlay_picture(core.rig, record, synced)) is not None:
         name, picture = overlay
-        messages["camera_overlay"] = rgb_to_image(picture, stamp, f"camera_{name}_optical")
+        messages["camera_overlay"] = rgb_to_image(picture, stamp, core.rig.camera(name).frame_id)
     return messages

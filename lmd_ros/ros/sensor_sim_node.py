@@ -8,6 +8,7 @@ time, so a slow machine skips frames instead of drifting behind. A silent sensor
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 
@@ -15,11 +16,11 @@ import rclpy
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
-from sensor_msgs.msg import Image, PointCloud2
+from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 
-from lmd_ros.monitor.core import CAMERA_PREFIX
 from lmd_ros.monitor.settings import MonitorSettings
 from lmd_ros.ros.conversions import seconds_to_stamp
+from lmd_ros.ros.inputs import input_streams
 from lmd_ros.ros.sensor_messages import frame_messages
 from lmd_ros.ros.spinning import spin_until_shutdown
 from lmd_ros.world import Drive, WorldConfig, default_rig, parse_fault
@@ -38,8 +39,8 @@ class SensorSimNode(Node):
         faults = self._param("faults", [""], "Faults as kind[@camera]@start:end[:severity]")
         camera_topics = self._param("camera_topics", list(DEFAULTS.camera_topics), "Camera topics")
         camera_names = self._param("camera_names", list(DEFAULTS.camera_names), "Camera names")
-        radar_topic = self._param("radar_topic", DEFAULTS.radar_topic, "Radar topic")
-        lidar_topic = self._param("lidar_topic", DEFAULTS.lidar_topic, "LiDAR topic")
+        radar_topic = self._param("radar_topic", DEFAULTS.radar_topics[0], "Radar topic")
+        lidar_topic = self._param("lidar_topic", DEFAULTS.lidar_topics[0], "LiDAR topic")
         start_stamp = self._param(
             "start_stamp", 0.0, "Clock time (s) at which frame 0 plays; 0 = at start-up"
         )
@@ -51,17 +52,17 @@ class SensorSimNode(Node):
             rig=default_rig(),
             faults=[parse_fault(text) for text in faults if text],
         )
-        self._topics = {
-            **{CAMERA_PREFIX + n: t for n, t in zip(camera_names, camera_topics, strict=True)},
-            "radar": radar_topic,
-            "lidar": lidar_topic,
-        }
+        rig = self._drive.rig
+        settings = dataclasses.replace(
+            DEFAULTS, camera_names=tuple(camera_names), camera_topics=tuple(camera_topics),
+            radar_names=(rig.radar.name,), radar_topics=(radar_topic,),
+            lidar_names=(rig.lidar.name,), lidar_topics=(lidar_topic,))
+        streams = [s for s in input_streams(settings) if s.msg_type in (Image, PointCloud2,
+                                                                         CameraInfo)]
+        self._topics = {s.source: s.topic for s in streams}
         self._publishers = {
-            topic: self.create_publisher(
-                PointCloud2 if source in ("radar", "lidar") else Image, topic,
-                qos_profile_sensor_data,
-            )
-            for source, topic in self._topics.items()
+            s.topic: self.create_publisher(s.msg_type, s.topic, qos_profile_sensor_data)
+            for s in streams
         }
         self._start_ns = int(start_stamp * 1e9) or self.get_clock().now().nanoseconds
         self._last_index = -1
@@ -89,7 +90,7 @@ class SensorSimNode(Node):
         self._last_index = index
         frame, _ = self._drive.frame(index)
         stamp = seconds_to_stamp(self._start_ns * 1e-9 + frame.stamp)
-        for topic, message in frame_messages(frame, stamp, self._topics):
+        for topic, message in frame_messages(frame, stamp, self._topics, self._drive.rig):
             self._publishers[topic].publish(message)
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,13 @@ from lmd_ros.world.config import CLASS_NAMES, WorldConfig
 from lmd_ros.world.drive import Drive
 from lmd_ros.world.faults import FAULT_KINDS, Fault, parse_fault
 from lmd_ros.world.occupancy import bev_occupancy
-from lmd_ros.world.rig import default_rig, rig_from_dict, rig_to_dict
+from lmd_ros.world.rig import (
+    default_rig,
+    front_camera_rig,
+    rig_from_dict,
+    rig_to_dict,
+    six_camera_rig,
+)
 
 __all__ = [
     "CLASS_NAMES",
@@ -21,7 +27,9 @@ __all__ = [
     "WorldConfig",
     "bev_occupancy",
     "default_rig",
+    "front_camera_rig",
     "parse_fault",
     "rig_from_dict",
     "rig_to_dict",
+    "six_camera_rig",
 ]
