@@ -85,7 +85,7 @@ def rewrite(source: Path, target: Path, keep: Callable[[str], bool] = lambda top
             extra: Sequence[tuple[str, str, Typestore, bytes]] = ()) -> Path:
     """Copy a bag message by message: drop topics, relabel types (the data stays), edit raw
     CDR (``change(topic, index on topic, raw)``), add ``extra`` (topic, type, the type store
-    defining it, CDR) messages at the start. The calibration file comes along."""
+    defining it, CDR) messages at the start. The calibration file comes along, if any."""
     kilted = typestore("kilted")
     with Reader(source) as reader, Writer(target, version=9) as writer:
         for topic, msgtype, store, raw in extra:
@@ -99,7 +99,8 @@ def rewrite(source: Path, target: Path, keep: Callable[[str], bool] = lambda top
             if c.id in connections:
                 index = counts[c.topic] = counts.get(c.topic, -1) + 1
                 writer.write(connections[c.id], time_ns, change(c.topic, index, raw))
-    shutil.copy(source / CALIBRATION, target / CALIBRATION)
+    if (source / CALIBRATION).exists():
+        shutil.copy(source / CALIBRATION, target / CALIBRATION)
     return target
 
 

@@ -5,7 +5,8 @@ and runs its very pipeline (`MonitorCore`) on bag time, analysing every synchron
 bag (in DIR, or DIR/<bag> for several): detections.parquet, frames.parquet, alarms.parquet,
 report.html, summary.json and annotated/ (mcap: /lmd_monitor/* and /diagnostics). Several bags
 also get index.parquet and index.html. Exit status: 0 when every bag was analysed (its report
-lists what was missing or skipped), 1 when a bag could not be read at all, 2 for a bad config.
+lists what was missing or skipped), 1 when a bag could not be read at all or not one of its
+frames could be analysed (the reasons are printed), 2 for a bad config.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from pathlib import Path
 
 from lmd_ros.bag.analysis import AnalysisOptions
 from lmd_ros.bag.cdr import DISTROS
-from lmd_ros.bag.fleet import output_folders, print_summary, run_ray, run_serial, write_index
+from lmd_ros.bag.fleet import (
+    failed,
+    output_folders,
+    print_summary,
+    run_ray,
+    run_serial,
+    write_index,
+)
 from lmd_ros.monitor.settings import InvalidSetting
 
 
@@ -58,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.bags) > 1:
         write_index(args.out, outs, summaries)
         print(f"index: {args.out / 'index.html'}")
-    return 1 if any("error" in s for s in summaries) else 0
+    return 1 if any(failed(s) for s in summaries) else 0
 
 
 if __name__ == "__main__":

@@ -108,3 +108,10 @@ def print_summary(summary: dict[str, Any], out: Path) -> None:
           f"{out / REPORT}")
     for issue in summary["issues"]:
         print(f"  ! {issue}")
+    if not summary["frames"]:
+        print(f"{summary['bag']}: NO FRAME WAS ANALYSED (see the issues above)", file=sys.stderr)
+
+
+def failed(summary: dict[str, Any]) -> bool:
+    """A bag that could not be read, or in which not one frame could be analysed."""
+    return "error" in summary or not summary["frames"]

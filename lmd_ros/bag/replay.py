@@ -70,7 +70,7 @@ class Replay:
             try:
                 attribution = self.core.analyse(synced)
             except Exception as error:  # as in the node: a bad frame must not stop the run
-                self.core.reject("frame", type(error).__name__)
+                self.core.reject("frame", f"{type(error).__name__}: {error}")
                 continue
             record = self.core.record(attribution, now)
             for sink in self.sinks:

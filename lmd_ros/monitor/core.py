@@ -88,6 +88,8 @@ class MonitorCore:
         self.sources = configured_sources(settings)
         self.synchronizer = Synchronizer(self.sources, settings.slop, settings.stale_after)
         self.alarms = AlarmMonitor(self.modalities, alarm_config(settings, self.modalities))
+        self.started: float | None = None
+        """When the first message or tick reached the core."""
         self.rig_problem: str | None = None
         """Why the model cannot run on the current rig (frames fail with it), if it cannot."""
         self.inputs = InputChecks(getattr(attributor.adapter, "field_ranges", {}))
@@ -104,6 +106,7 @@ class MonitorCore:
         Calibration messages update the rig. A sensor message whose ``frame_id`` is not the one
         its calibration names is rejected (counted): its data would be placed wrongly.
         """
+        self.started = now if self.started is None else self.started
         if source.startswith(CAMERA_INFO_PREFIX) or source == TF_STATIC:
             self._calibrate(source, data)
             return []
@@ -177,6 +180,7 @@ class MonitorCore:
 
     def tick(self, now: float) -> tuple[list[SyncedSet], list[AlarmEvent]]:
         """Periodic: flush sets a stale source was holding back, and check for silence."""
+        self.started = now if self.started is None else self.started
         sets = self.synchronizer.poll(now)
         events = self.alarms.update(now, dict.fromkeys(self.modalities), self.ages(now))
         return sets, events

@@ -54,8 +54,7 @@ class RigSources:
         self._seen_frames: dict[str, str] = {}
         self._tree = TransformTree()
         self._rig: Rig | None = None
-        self.origin: dict[str, str] = {}
-        """Per source (``camera/front``): where its calibration came from, or what it lacks."""
+        self._origin: dict[str, str] = {}
 
     def camera_info(self, name: str, intrinsics: CameraIntrinsics) -> None:
         if not intrinsics.same_as(self._intrinsics.get(name)):
@@ -78,9 +77,15 @@ class RigSources:
         range sensor found in ``/tf_static`` through the frame id its messages carry)."""
         kind, name = source.split("/", 1)
         sensor = self._calibrated(kind, name)
-        if sensor is None or self.origin.get(source) == "extrinsics: /tf_static":
+        if sensor is None or self._origin.get(source) == "extrinsics: /tf_static":
             return None
         return sensor.frame_id
+
+    @property
+    def origin(self) -> dict[str, str]:
+        """Per source (``camera/front``): where its calibration came from, or what it lacks."""
+        self.rig  # noqa: B018 - resolves the rig, which records the origins
+        return self._origin
 
     @property
     def rig(self) -> Rig:
@@ -97,7 +102,7 @@ class RigSources:
             return None
 
     def _resolve(self) -> Rig:
-        self.origin = {}
+        self._origin = {}
         cameras = tuple(c for n in self._names["camera"] if (c := self._camera(n)) is not None)
         ranges = {kind: tuple(s for n in self._names[kind]
                               if (s := self._range_sensor(kind, n)) is not None)
@@ -108,21 +113,21 @@ class RigSources:
         source = f"camera/{name}"
         known = _find_camera(self._file or self._fallback, name)
         if self.override and known is not None:
-            self.origin[source] = f"{self._file_label} (override)"
+            self._origin[source] = f"{self._file_label} (override)"
             return known
         intrinsics = self._intrinsics.get(name)
         if intrinsics is None and known is None:
-            self.origin[source] = "no calibration: no camera_info yet and none in the file"
+            self._origin[source] = "no calibration: no camera_info yet and none in the file"
             return None
         frame_id = intrinsics.frame_id if intrinsics else known.frame_id
         T = self._tree.lookup(self.ego_frame, frame_id)
         if T is None and known is None:
-            self.origin[source] = (f"no extrinsics: /tf_static has no {self.ego_frame} → "
+            self._origin[source] = (f"no extrinsics: /tf_static has no {self.ego_frame} → "
                                    f"{frame_id} and the file has no camera {name!r}")
             return None
         intrinsics_from = "camera_info" if intrinsics else self._file_label
         extrinsics_from = "/tf_static" if T is not None else self._file_label
-        self.origin[source] = f"intrinsics: {intrinsics_from}; extrinsics: {extrinsics_from}"
+        self._origin[source] = f"intrinsics: {intrinsics_from}; extrinsics: {extrinsics_from}"
         if intrinsics is None:
             return dataclasses.replace(known, T_ego_camera=T) if T is not None else known
         return CameraCalibration(name, intrinsics.width, intrinsics.height, intrinsics.K,
@@ -132,17 +137,17 @@ class RigSources:
         source = f"{kind}/{name}"
         known = _find_range(self._file or self._fallback, kind, name)
         if self.override and known is not None:
-            self.origin[source] = f"{self._file_label} (override)"
+            self._origin[source] = f"{self._file_label} (override)"
             return known
         frame_id = self._seen_frames.get(source) or (known.frame_id if known else "")
         T = self._tree.lookup(self.ego_frame, frame_id) if frame_id else None
         if T is not None:
-            self.origin[source] = "extrinsics: /tf_static"
+            self._origin[source] = "extrinsics: /tf_static"
             return SensorCalibration(name, T, frame_id)
         if known is not None:
-            self.origin[source] = f"extrinsics: {self._file_label}"
+            self._origin[source] = f"extrinsics: {self._file_label}"
             return known
-        self.origin[source] = (f"no calibration: /tf_static has no {self.ego_frame} → "
+        self._origin[source] = (f"no calibration: /tf_static has no {self.ego_frame} → "
                                f"{frame_id or '(no message yet)'} and none in the file")
         return None
 

@@ -89,14 +89,15 @@ def _inputs_status(core: MonitorCore, now_s: float) -> DiagnosticStatus:
     its kind go on, a sensor without calibration)."""
     findings = {f"{source}: {field}": note for (source, field), note in core.inputs.notes.items()}
     silent_after, ages = core.settings.silent_after_s, core.ages(now_s)
+    running = now_s - core.started if core.started is not None else 0.0
     for source, age in core.synchronizer.staleness(now_s).items():
-        if age is None or age > silent_after:
+        if (age is None and running > silent_after) or (age is not None and age > silent_after):
             siblings_alive = [m for m in core.modalities_of(source)
                               if ages[m] is not None and ages[m] <= silent_after]
             if siblings_alive:
                 findings[f"{source}: silent"] = (
                     "no message yet" if age is None else f"no message for {age:.1f} s"
-                ) + f" ({', '.join(siblings_alive)} continue from its other sensors)"
+                ) + f" ({', '.join(siblings_alive)} carried on by its other sensors)"
     calibration = dict(core.rig_sources.origin)
     findings |= {f"{s}: calibration": why for s, why in calibration.items()
                  if why.startswith("no ")}
