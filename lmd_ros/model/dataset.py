@@ -63,7 +63,7 @@ def world_dataset(seeds: Sequence[int], frame_stride: int, rig: Rig,
 
 def _key(seeds: Sequence[int], frame_stride: int, rig: Rig, config: WorldConfig) -> str:
     digest = hashlib.sha256(repr((list(seeds), frame_stride, dataclasses.asdict(config),
-                                  [(c.name, c.height, c.width) for c in rig.cameras])).encode())
+                                  world.rig_to_dict(rig))).encode())
     for source in sorted(Path(world.__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lmd_ros.calibration import load_rig
 from lmd_ros.model.checkpoint import DEFAULT_CHECKPOINT, load_model
 from lmd_ros.model.dataset import (
     DEFAULT_CACHE_DIR,
@@ -28,7 +29,6 @@ from lmd_ros.model.preprocess import preprocess
 from lmd_ros.model.simplebev import SimpleBEV
 from lmd_ros.model.targets import make_targets
 from lmd_ros.sensors import Rig
-from lmd_ros.world import default_rig
 
 AP_SCORE_THRESHOLD = 0.05
 SEGMENTATION_THRESHOLD = 0.5
@@ -77,10 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frame-stride", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE_DIR)
+    parser.add_argument("--calibration", type=Path,
+                        help="render the world through this rig (calibration YAML; default: the "
+                        "world's own)")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
-    rig = default_rig()
+    rig = load_rig(args.calibration)
     data = world_dataset(range(HELD_OUT_FIRST_SEED, HELD_OUT_FIRST_SEED + args.drives),
                          args.frame_stride, rig, cache_dir=args.cache)
     rows = []

@@ -7,6 +7,7 @@ depends on the machine's speed, and the checkpoint records how many were taken.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 import time
@@ -15,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lmd_ros.model.checkpoint import save_checkpoint
+from lmd_ros.calibration import load_rig
+from lmd_ros.model.checkpoint import load_model, save_checkpoint
 from lmd_ros.model.config import ModelConfig
 from lmd_ros.model.dataset import DEFAULT_CACHE_DIR, WorldDataset, world_dataset
 from lmd_ros.model.losses import detection_losses
@@ -24,7 +26,6 @@ from lmd_ros.model.preprocess import preprocess
 from lmd_ros.model.simplebev import SimpleBEV
 from lmd_ros.model.targets import make_targets
 from lmd_ros.sensors import MODALITIES, Rig
-from lmd_ros.world import default_rig
 
 WARMUP_FRACTION = 0.03
 FINAL_LR_FRACTION = 0.05
@@ -107,17 +108,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE_DIR)
+    parser.add_argument("--init", type=Path,
+                        help="start from this checkpoint's weights (fine-tune, e.g. the shipped "
+                        "model for another rig) instead of from scratch")
+    parser.add_argument("--calibration", type=Path,
+                        help="render the world through this rig (calibration YAML; default: the "
+                        "world's own)")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    rig = default_rig()
-    config = ModelConfig(modalities=args.modalities)
+    rig = load_rig(args.calibration)
+    start_from = load_model(args.init) if args.init is not None else None
+    if start_from is not None and start_from.config.modalities != args.modalities:
+        parser.error(f"--init: {args.init} fuses {start_from.config.modalities}, not "
+                     f"{args.modalities}")
+    config = dataclasses.replace(start_from.config if start_from else
+                                 ModelConfig(modalities=args.modalities),
+                                 camera_names=tuple(c.name for c in rig.cameras))
     start = time.monotonic()
     data = world_dataset(range(args.drives), args.frame_stride, rig, cache_dir=args.cache)
     data_seconds = time.monotonic() - start
     print(f"dataset: {len(data)} frames ready in {data_seconds:.0f} s", file=sys.stderr)
     model = SimpleBEV(config)
+    if start_from is not None:
+        model.load_state_dict(start_from.state_dict())
     history = train(model, data, rig, budget_s=args.budget_min * 60, batch_size=args.batch_size,
                     lr=args.lr, seed=args.seed, max_steps=args.max_steps)
     save_checkpoint(args.out, model, {

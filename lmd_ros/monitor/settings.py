@@ -88,8 +88,11 @@ class MonitorSettings:
         unknown = sorted(set(values) - known - {"use_sim_time"})
         if unknown:
             raise InvalidSetting(unknown[0], f"unknown parameter; known: {sorted(known)}", None)
+        lists = {f.name for f in fields(cls) if isinstance(f.default, tuple)}
         converted = {
-            name: tuple(value) if isinstance(value, list | tuple | array.array) else value
+            # an empty YAML list reaches rclpy without an element type: it arrives as None
+            name: () if value is None and name in lists else
+            tuple(value) if isinstance(value, list | tuple | array.array) else value
             for name, value in values.items()
             if name in known
         }

@@ -35,6 +35,7 @@ class Observation:
 
     levels: dict[str, list[tuple[float, Level, str]]] = field(default_factory=dict)
     pipeline: list[tuple[float, dict[str, str]]] = field(default_factory=list)
+    inputs: list[tuple[float, Level, dict[str, str]]] = field(default_factory=list)
     detections: list[DetectionTable] = field(default_factory=list)
     bev: np.ndarray | None = None
     overlay: np.ndarray | None = None
@@ -70,6 +71,9 @@ class MonitorObserver(Node):
                 )
             elif status.name.endswith(": pipeline"):
                 self.observation.pipeline.append((stamp, values))
+            elif status.name.endswith(": inputs"):
+                level = Level(int.from_bytes(status.level, "little"))
+                self.observation.inputs.append((stamp, level, values))
 
     def _on_detections(self, msg: PointCloud2) -> None:
         fields = tuple(f.name for f in msg.fields)
