@@ -109,17 +109,11 @@ class ModelConfig:
         return {m: channels[m] for m in self.modalities}
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict (lists, numbers, strings): safe for ``torch.load(weights_only=True)``."""
-        return {k: list(v) if isinstance(v, tuple) else v
-                for k, v in dataclasses.asdict(self).items()}
+        return plain_dict(self)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - fields
-        if unknown:
-            raise ValueError(f"unknown ModelConfig fields: {sorted(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+        return from_plain_dict(cls, values)
 
     def check_rig(self, rig: Rig) -> None:
         """Refuse a rig whose camera names or image sizes differ from this model's."""
@@ -129,3 +123,18 @@ class ModelConfig:
             raise ValueError(
                 "rig does not match the model: cameras {name: (height, width)} are "
                 f"{rig_cameras}, the model expects {expected}")
+
+
+def plain_dict(record: Any) -> dict[str, Any]:
+    """A frozen config dataclass as lists, numbers and strings: safe for
+    ``torch.load(weights_only=True)``."""
+    return {k: list(v) if isinstance(v, tuple) else v
+            for k, v in dataclasses.asdict(record).items()}
+
+
+def from_plain_dict(cls: type, values: dict[str, Any]) -> Any:
+    """Inverse of `plain_dict`; a field the class does not have is an error, not ignored."""
+    unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
