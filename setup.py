@@ -11,7 +11,7 @@ setup(
     name=PACKAGE,
     version="0.1.0",
     packages=find_packages(exclude=["test", "test.*"]),
-    package_data={PACKAGE: ["model/checkpoints/*.pt"]},
+    package_data={PACKAGE: ["model/checkpoints/*.pt", "examples/checkpoints/*.pt"]},
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (f"share/{PACKAGE}", ["package.xml"]),
@@ -31,12 +31,17 @@ setup(
             "lmd_monitor = lmd_ros.ros.monitor_node:main",
             "lmd_sensor_sim = lmd_ros.ros.sensor_sim_node:main",
             "lmd_train = lmd_ros.model.train:main",
+            "lmd_train_token_fusion = lmd_ros.examples.train_token_fusion:main",
             "lmd_evaluate_model = lmd_ros.model.evaluate:main",
             "lmd_evaluate = lmd_ros.evaluation.cli:main",
             "lmd_benchmark = lmd_ros.benchmarks.cli:main",
             "lmd_analyze_bag = lmd_ros.bag.analyze:main",
             "lmd_make_bag = lmd_ros.bag.make_bag:main",
             "lmd_play_bag = lmd_ros.bag.play:main",
+        ],
+        "lmd_ros.models": [
+            "reference = lmd_ros.model.adapter:build",
+            "token_fusion = lmd_ros.examples.token_fusion:build",
         ],
     },
 )

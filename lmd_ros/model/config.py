@@ -112,17 +112,11 @@ class ModelConfig:
         return {m: channels[m] for m in self.modalities}
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict (lists, numbers, strings): safe for ``torch.load(weights_only=True)``."""
-        return {k: list(v) if isinstance(v, tuple) else v
-                for k, v in dataclasses.asdict(self).items()}
+        return plain_dict(self)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - fields
-        if unknown:
-            raise ValueError(f"unknown ModelConfig fields: {sorted(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+        return from_plain_dict(cls, values)
 
     def check_rig(self, rig: Rig) -> None:
         """Refuse a rig this model cannot see through: cameras are free in number (1 to
@@ -130,3 +124,18 @@ class ModelConfig:
         if "camera" in self.modalities and not 1 <= len(rig.cameras) <= MAX_CAMERAS:
             raise ValueError(f"the model needs 1 to {MAX_CAMERAS} cameras, the rig has "
                              f"{len(rig.cameras)}")
+
+
+def plain_dict(record: Any) -> dict[str, Any]:
+    """A frozen config dataclass as lists, numbers and strings: safe for
+    ``torch.load(weights_only=True)``."""
+    return {k: list(v) if isinstance(v, tuple) else v
+            for k, v in dataclasses.asdict(record).items()}
+
+
+def from_plain_dict(cls: type, values: dict[str, Any]) -> Any:
+    """Inverse of `plain_dict`; a field the class does not have is an error, not ignored."""
+    unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields: {sorted(unknown)}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})

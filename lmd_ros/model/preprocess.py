@@ -60,8 +60,8 @@ def preprocess(frames: Sequence[SensorFrame], rig: Rig, config: ModelConfig,
         images=batch("camera", lambda f: _images(f, rig, fits, config)),
         camera_valid=batch("camera", lambda f: _camera_valid(f, rig)),
         projections=batch("camera", lambda f: _projections(rig, fits)),
-        radar_bev=batch("radar", lambda f: _radar_bev(f, rig, config)),
-        lidar_bev=batch("lidar", lambda f: _lidar_bev(f, rig, config)),
+        radar_bev=batch("radar", lambda f: radar_raster(f, rig, config)),
+        lidar_bev=batch("lidar", lambda f: lidar_raster(f, rig, config)),
     )
 
 
@@ -119,7 +119,7 @@ def _mean_where_counted(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
 
 
-def _radar_bev(frame: SensorFrame, rig: Rig, config: ModelConfig) -> np.ndarray:
+def radar_raster(frame: SensorFrame, rig: Rig, config: ModelConfig) -> np.ndarray:
     """Occupancy, mean RCS and mean radial velocity per cell, normalised by the config."""
     bev = np.zeros((config.radar_channels, config.grid_shape[0] * config.grid_shape[1]),
                    np.float32)
@@ -135,7 +135,7 @@ def _radar_bev(frame: SensorFrame, rig: Rig, config: ModelConfig) -> np.ndarray:
     return bev.reshape(config.radar_channels, *config.grid_shape)
 
 
-def _lidar_bev(frame: SensorFrame, rig: Rig, config: ModelConfig) -> np.ndarray:
+def lidar_raster(frame: SensorFrame, rig: Rig, config: ModelConfig) -> np.ndarray:
     """Log point density per height band and mean intensity of the points inside the bands."""
     bev = np.zeros((config.lidar_channels, config.grid_shape[0] * config.grid_shape[1]),
                    np.float32)

@@ -94,26 +94,31 @@ def train(model: SimpleBEV, data: WorldDataset, rig: Rig, *, budget_s: float, ba
             "first_loss": totals[0], "final_loss": float(np.mean(totals[-LOSS_WINDOW:]))}
 
 
+def add_data_arguments(parser: argparse.ArgumentParser, threads: int) -> None:
+    """What every trainer on synthetic drives is asked: seed, drives, batch, threads, cache, rig."""
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--drives", type=int, default=96, help="training drives (seeds 0..N-1)")
+    parser.add_argument("--frame-stride", type=int, default=10, help="keep every Nth frame")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=threads)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE_DIR)
+    parser.add_argument("--calibration", type=Path,
+                        help="render the world through this rig (calibration YAML; default: the "
+                        "world's own)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lmd_train", description=__doc__.splitlines()[0])
     parser.add_argument("--modalities", type=parse_modalities, default=MODALITIES)
     parser.add_argument("--budget-min", type=float, default=25.0, help="training wall time")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint to write")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--drives", type=int, default=96, help="training drives (seeds 0..N-1)")
-    parser.add_argument("--frame-stride", type=int, default=10, help="keep every Nth frame")
     parser.add_argument("--max-steps", type=int, default=None,
                         help="stop after this many steps even within the budget")
-    parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE_DIR)
+    add_data_arguments(parser, threads=2)
     parser.add_argument("--init", type=Path,
                         help="start from this checkpoint's weights (fine-tune, e.g. the shipped "
                         "model for another rig) instead of from scratch")
-    parser.add_argument("--calibration", type=Path,
-                        help="render the world through this rig (calibration YAML; default: the "
-                        "world's own)")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)

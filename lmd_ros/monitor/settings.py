@@ -108,8 +108,9 @@ class MonitorSettings:
         raise InvalidSetting("config", f"{path} has no section for node {node_name!r}", None)
 
     def baseline(self, modality: str) -> float | None:
-        """Configured baseline share of a modality, or None to learn it over the warm-up."""
-        value = getattr(self, f"baseline_{modality}")
+        """Configured baseline share of a modality, or None to learn it over the warm-up (always,
+        for a modality named other than camera, radar or lidar)."""
+        value = getattr(self, f"baseline_{modality}", -1.0)
         return None if value < 0 else value
 
 
