@@ -68,23 +68,37 @@ been run on CPU only. Models must be in eval mode (BatchNorm statistics, dropout
 
 from lmd_ros.decomposition import rules as _rules  # noqa: F401  (registers the built-in rules)
 from lmd_ros.decomposition.api import Linearization, decompose, linearize
+from lmd_ros.decomposition.exits import as_switch
+from lmd_ros.decomposition.functions import declare_transparent
 from lmd_ros.decomposition.op import Op
 from lmd_ros.decomposition.registry import INPUT, OTHER, Arg, UnsupportedOpError, register_rule
-from lmd_ros.decomposition.result import Decomposition
+from lmd_ros.decomposition.result import (
+    RANDOM_OP,
+    ZERO_STREAM,
+    Decomposition,
+    DecompositionWarning,
+)
 from lmd_ros.decomposition.rules.activations import secant
 from lmd_ros.decomposition.rules.linear import Affine
+from lmd_ros.decomposition.slices import Slice
 from lmd_ros.decomposition.streams import Streams
 
 __all__ = [
     "INPUT",
     "OTHER",
+    "RANDOM_OP",
+    "ZERO_STREAM",
     "Affine",
     "Arg",
     "Decomposition",
+    "DecompositionWarning",
     "Linearization",
     "Op",
+    "Slice",
     "Streams",
     "UnsupportedOpError",
+    "as_switch",
+    "declare_transparent",
     "decompose",
     "linearize",
     "register_rule",
