@@ -7,6 +7,7 @@ from lmd_ros.decomposition.rules import (  # noqa: F401  (imported for their reg
     frozen,
     linear,
     normalization,
+    norms,
     products,
     selection,
 )
