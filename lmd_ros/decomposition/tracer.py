@@ -88,13 +88,18 @@ class Tracer(TorchFunctionMode):
             raise ValueError(f"the slices {slices} of one input overlap")
         rows = [tensor if s is None else s.part(tensor) for s in slices]
         ids = [m for m, _ in parts]
+        channels = tensor.size(1) if tensor.dim() > 1 else 0
+        support = [(0, channels) if s is None or s.dim % tensor.dim() != 1 else (s.start, s.stop)
+                   for s in slices]
         if None not in slices and self.explicit:
             ids.append(self.n_modalities)
             rows.append(tensor - sum(rows))  # the uncovered rest (exactly: disjoint parts)
+            support.append((0, channels))
         for m, row in zip(ids, rows, strict=True):
             if m < self.n_modalities and bool(row.any()):
                 self.nonzero_inputs[m] = True
-        self._register(tensor, Streams(torch.stack(rows), tuple(ids)), INPUT_PRODUCER)
+        streams = Streams(torch.stack(rows), tuple(ids), tuple(support) if channels else None)
+        self._register(tensor, streams, INPUT_PRODUCER)
 
     def lookup(self, tensor: torch.Tensor) -> Streams | None:
         entry = self._streams.get(tensor)

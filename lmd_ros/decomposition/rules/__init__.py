@@ -4,6 +4,7 @@ from lmd_ros.decomposition.rules import (  # noqa: F401  (imported for their reg
     activations,
     attention,
     batchnorm,
+    blocks,
     frozen,
     linear,
     normalization,

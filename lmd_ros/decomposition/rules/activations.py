@@ -23,8 +23,17 @@ def secant(op: Op) -> Streams:
     reciprocal, rsqrt, negative powers) the secant starts at the origin instead: c = φ(z) / z,
     nothing to the bias.
     """
+    return _scaled(op, lambda z: _slope(op, z))
+
+
+def relu_mask(op: Op) -> Streams:
+    """ReLU's secant slope is its mask 1[z > 0] (0 at z = 0): no need to evaluate φ again."""
+    return _scaled(op, lambda z: (z > 0).to(z.dtype))
+
+
+def _scaled(op: Op, slope_at: Callable[[torch.Tensor], torch.Tensor]) -> Streams:
     z, streams = op.single(INPUT)
-    slope = op.switch(lambda: _slope(op, z), ACTIVATION)
+    slope = op.switch(lambda: slope_at(z), ACTIVATION)
     scaled = streams.map(lambda rows: slope * rows)
     if not op.tracer.explicit:
         return scaled  # the bias is derived: no need for the offset
@@ -45,8 +54,8 @@ def _slope(op: Op, z: torch.Tensor) -> torch.Tensor:
 
 
 _ACTIVATIONS: list[Callable] = [
-    *tensor_ops("relu", "sigmoid", "tanh", "abs", "clamp", "clip", "clamp_min", "clamp_max"),
-    F.relu, F.relu6, F.leaky_relu, F.gelu, F.silu, F.sigmoid, F.tanh, F.elu, F.selu, F.celu,
+    *tensor_ops("sigmoid", "tanh", "abs", "clamp", "clip", "clamp_min", "clamp_max"),
+    F.relu6, F.leaky_relu, F.gelu, F.silu, F.sigmoid, F.tanh, F.elu, F.selu, F.celu,
     F.softplus, F.hardswish, F.hardsigmoid, F.hardtanh, F.mish,
     *tensor_ops("pow", "__pow__", "__rpow__", "float_power", "square", "sqrt", "rsqrt", "exp",
                 "exp2", "expm1", "log", "log2", "log10", "log1p", "reciprocal", "erf", "erfc"),
@@ -54,3 +63,5 @@ _ACTIVATIONS: list[Callable] = [
 ]
 for _op in _ACTIVATIONS:
     register_rule(_op, secant)
+for _op in [*tensor_ops("relu"), F.relu]:
+    register_rule(_op, relu_mask)
