@@ -10,7 +10,7 @@ from decomposition_nets import DTYPE, Fn, make_simple_bev
 from torch import nn
 from torch.overrides import handle_torch_function, has_torch_function_unary
 
-from lmd_ros.decomposition import decompose, register_rule
+from lmd_ros.decomposition import decompose, linearize, register_rule
 
 CALLS: list[str] = []
 
@@ -95,3 +95,19 @@ def test_pruning_an_architecture_from_the_fusion_point_changes_no_selected_strea
 def test_an_output_key_the_model_does_not_return_is_refused():
     with pytest.raises(ValueError, match=r"no top-level keys \['boxes'\]"):
         decompose(ThreeHeads().to(DTYPE), {"a": 0, "b": 1}, *ab(), outputs=["boxes"])
+
+
+def test_a_linearization_pruned_to_some_outputs_replays_only_what_reaches_them():
+    model = ThreeHeads().to(DTYPE)
+    a, b = ab()
+    full = linearize(model, {"a": 0, "b": 1}, a, b)
+    CALLS.clear()
+    pruned = linearize(model, {"a": 0, "b": 1}, a, b, outputs=["heatmap"])
+    assert CALLS == ["counted"]  # the recording runs in full
+    other = (2 * a, b - 1)
+    replayed = pruned(*other)
+    assert CALLS == ["counted"]  # the replay skipped the regression head
+    expected = full(*other)
+    for name in ("a", "b", "bias"):
+        assert torch.equal(replayed.streams[name]["heatmap"], expected.streams[name]["heatmap"])
+        assert replayed.streams[name]["segmentation"] is None

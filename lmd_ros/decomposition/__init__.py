@@ -70,25 +70,25 @@ and, under ``linearize``, replayed as recorded (``randomness.py``). ``Decomposit
 of an output is exactly zero although its input is not (an output that by construction does not
 depend on a modality is flagged too: select ``outputs`` accordingly).
 
-Rules (``rules/``; method doc table): elementwise activations: secant slope, φ(0) and rounding
-to the bias; BatchNorm (eval): ``bn_rule`` identity | uniform; LayerNorm / InstanceNorm /
-GroupNorm: σ (and μ) of the reference frozen, ``norm_rule`` ratio | identity | uniform;
-linear/affine ops (conv, linear, pools, interpolate, grid_sample with a constant grid, pad,
-reshapes, indexing, cat, cumsum, flip, roll, repeat_interleave, masked_fill with a constant,
-where with a mask, scatter_add, index_add, sum/mean, +, −, ...): every stream through the op,
-additive constants to the bias; other elementwise functions (pow/** with a constant exponent,
-sqrt, rsqrt, exp, log, reciprocal, abs, erf): the secant rule (from the origin where φ(0) is
-infinite); vector norms (torch.norm, linalg.vector_norm / norm): homogeneous of degree 1, the
-direction ∇‖z‖ at the reference is the switch; F.normalize: the clamped norm is a denominator; max-pool/max/min/top-k/sort: indices at the reference;
-softmax: its output is a switch (a constant), so A·V is linear in V; division: the denominator
-is a switch; products of decomposed tensors: each cross term h_i·g_j half to i and half to j;
-SDPA and nn.MultiheadAttention: re-expressed by the ops above (QKᵀ bilinear, softmax frozen:
-the paper's named limitation). Masks, indices and other non-float tensors computed from
-decomposed data are switches too. Anything else raises ``UnsupportedOpError``, naming the op and
-the module that called it.
+Rules (``rules/``; method doc table): elementwise activations: secant slope, φ(0) and rounding to
+the bias; BatchNorm (eval): ``bn_rule`` identity | uniform; LayerNorm / InstanceNorm / GroupNorm: σ
+(and μ) of the reference frozen, ``norm_rule`` ratio | identity | uniform; linear/affine ops (conv,
+linear, pools, interpolate, grid_sample with a constant grid, pad, reshapes, indexing, cat, cumsum,
+flip, roll, repeat_interleave, masked_fill with a constant, where with a mask, scatter_add,
+index_add, sum/mean, +, −, ...): every stream through the op, additive constants to the bias; other
+elementwise functions (pow/** with a constant exponent, sqrt, rsqrt, exp, log, reciprocal, abs,
+erf): the secant rule (from the origin where φ(0) is infinite); vector norms (torch.norm,
+linalg.vector_norm / norm): homogeneous of degree 1, the direction ∇‖z‖ at the reference is the
+switch; F.normalize: the clamped norm is a denominator; max-pool/max/min/top-k/sort: indices at the
+reference; softmax: its output is a switch (a constant), so A·V is linear in V; division: the
+denominator is a switch; products of decomposed tensors: each cross term h_i·g_j half to i and half
+to j; SDPA and nn.MultiheadAttention: re-expressed by the ops above (QKᵀ bilinear, softmax frozen:
+the paper's named limitation). Masks, indices and other non-float tensors computed from decomposed
+data are switches too. Anything else raises ``UnsupportedOpError``, naming the op and the module
+that called it.
 
-Adding a rule: ``register_rule(op, rule)``. ``op`` is the callable the model uses (``torch.erf``,
-``torch.Tensor.erf``, an ``F.*`` function, or a ``torch.autograd.Function`` subclass).
+Adding a rule: ``register_rule(op, rule)``. ``op`` is the callable the model uses (``torch.frac``,
+``torch.Tensor.frac``, an ``F.*`` function, or a ``torch.autograd.Function`` subclass).
 ``rule(op) -> streams`` gets an ``Op``: ``op.func``, ``op.args``, ``op.kwargs`` (the call, with
 reference tensors) and ``op.out`` (its result), and returns, for each tensor of ``op.out``, a
 ``Streams`` (decomposed), a tensor (this output is a switch and replaces it) or None (a constant).

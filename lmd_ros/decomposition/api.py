@@ -82,15 +82,20 @@ def linearize(model: nn.Module, modalities: Modalities, *args: Any, activations:
 
     ``activations=False`` / ``normalizations=False`` (the paper's ablations) leave those switches
     unfrozen: recomputed at whatever input the linearization is applied to. ``outputs``: as for
-    ``decompose`` (leaf selection; the replays are not pruned).
+    ``decompose``; the recording is the full run, and every replay pushes streams only through
+    the ops that reach the selected leaves.
     """
     recorder = Recorder()
     rules = RuleOptions(bn_rule, norm_rule)
-    tracer = Tracer(len(modalities), rules, recorder, explicit=True)  # records the offsets too
-    at = _run(model, modalities, args, kwargs, tracer, start_at, (), outputs)
+    liveness = None if outputs is None else Liveness()
+    tracer = Tracer(len(modalities), rules, recorder, explicit=True,  # records the offsets too
+                    liveness=liveness)
+    recorded: list[Plan] = []
+    at = _run(model, modalities, args, kwargs, tracer, start_at, (), outputs, recorded)
     frozen = frozenset(kind for kind, on in ((ACTIVATION, activations),
                                              (NORMALIZATION, normalizations)) if on)
-    return Linearization(model, modalities, rules, start_at, recorder, frozen, at, outputs)
+    plan = recorded[0] if recorded else None
+    return Linearization(model, modalities, rules, start_at, recorder, frozen, at, outputs, plan)
 
 
 class Linearization:
@@ -101,12 +106,13 @@ class Linearization:
     linearized output, A_x(x') = the sum of the streams, which equals model(x') only at x' = x.
     The model must take the same path as at x: every decomposed op is checked against the
     recording (name, output shapes, calling module) and the first difference raises. Random
-    draws are replayed as recorded. ``at``: the decomposition at x itself.
+    draws are replayed as recorded. ``at``: the decomposition at x itself. ``plan``: the ops
+    that reach the selected ``outputs`` (None: all are replayed).
     """
 
     def __init__(self, model: nn.Module, modalities: Modalities, rules: RuleOptions,
                  start_at: str | None, recorder: Recorder, frozen: frozenset[str],
-                 at: Decomposition, outputs: Outputs = None) -> None:
+                 at: Decomposition, outputs: Outputs = None, plan: Plan | None = None) -> None:
         self._model = model
         self._modalities = modalities
         self._rules = rules
@@ -114,14 +120,21 @@ class Linearization:
         self._recorder = recorder
         self._frozen = frozen
         self._outputs = outputs
+        self._plan = plan
         self.at = at
 
     def __call__(self, *args: Any, **kwargs: Any) -> Decomposition:
-        replayer = Replayer(self._recorder, self._frozen)
+        live = None if self._plan is None else self._plan.live
+        replayer = Replayer(self._recorder, self._frozen, live)
         tracer = Tracer(len(self._modalities), self._rules, replayer, explicit=True,
-                        linearized=True)
-        decomposition = _run(self._model, self._modalities, args, kwargs, tracer, self._start_at,
-                             (), self._outputs)
+                        linearized=True, plan=self._plan)
+        try:
+            decomposition = _run(self._model, self._modalities, args, kwargs, tracer,
+                                 self._start_at, (), self._outputs)
+        except PlanMismatch:
+            raise RuntimeError(
+                "the linearized model took another path than at the recorded input (its calls "
+                "differ from the recording): the recorded switches do not apply") from None
         replayer.finish()
         return decomposition
 

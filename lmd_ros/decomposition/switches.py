@@ -6,7 +6,8 @@ frozen, on other inputs. An ablation leaves one kind unfrozen: recomputed at the
 The recording also keeps the signature of every decomposed op (name, output shapes, calling
 module), and the replay checks each op against it, so a model that takes another path (other
 ops, other shapes, another module) fails at the first difference instead of pairing switches
-with the wrong ops.
+with the wrong ops. Every record carries the top-level call it belongs to, so a replay pruned
+to some outputs (``pruning.py``) skips the records of the calls it does not run.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ Signature = tuple[str, tuple, str]
 
 
 class Switches:
-    """``switches(func, compute, kind)`` -> the switch value for one call of ``func``;
-    ``observe(func, out, where)`` sees every decomposed op. This base computes switches now."""
+    """``switches(func, compute, kind, index)`` -> the switch value for one call of ``func``
+    within top-level call ``index`` (None: always replayed); ``observe(func, out, where, index)``
+    sees every decomposed op. This base computes switches now."""
 
-    def __call__(self, func: Any, compute: Callable[[], Any], kind: str) -> Any:
+    def __call__(self, func: Any, compute: Callable[[], Any], kind: str,
+                 index: int | None = None) -> Any:
         return compute()
 
-    def observe(self, func: Any, out: list[Any], where: str) -> None:
+    def observe(self, func: Any, out: list[Any], where: str, index: int | None = None) -> None:
         """Called for every op that touches a decomposed tensor, with its output leaves."""
 
 
@@ -49,29 +52,35 @@ class Recorder(Switches):
     """Computes every switch and keeps a private copy, in call order, and every op's signature."""
 
     def __init__(self) -> None:
-        self.records: list[tuple[Any, Any]] = []
-        self.ops: list[Signature] = []
+        self.records: list[tuple[int | None, Any, Any]] = []
+        self.ops: list[tuple[int | None, Signature]] = []
 
-    def __call__(self, func: Any, compute: Callable[[], Any], kind: str) -> Any:
+    def __call__(self, func: Any, compute: Callable[[], Any], kind: str,
+                 index: int | None = None) -> Any:
         value = compute()
-        self.records.append((func, tree_map(_private, value)))
+        self.records.append((index, func, tree_map(_private, value)))
         return value
 
-    def observe(self, func: Any, out: list[Any], where: str) -> None:
-        self.ops.append(_signature(func, out, where))
+    def observe(self, func: Any, out: list[Any], where: str, index: int | None = None) -> None:
+        self.ops.append((index, _signature(func, out, where)))
 
 
 class Replayer(Switches):
-    """Hands out recorded switches in order; kinds not in ``frozen`` are recomputed instead."""
+    """Hands out recorded switches in order; kinds not in ``frozen`` are recomputed instead.
+    ``live``: the top-level calls a pruned replay runs (None: all)."""
 
-    def __init__(self, recorder: Recorder, frozen: frozenset[str]) -> None:
-        self._records = recorder.records
-        self._ops = recorder.ops
+    def __init__(self, recorder: Recorder, frozen: frozenset[str],
+                 live: frozenset[int] | None = None) -> None:
+        def runs(index: int | None) -> bool:
+            return live is None or index is None or index in live
+
+        self._records = [(func, value) for index, func, value in recorder.records if runs(index)]
+        self._ops = [signature for index, signature in recorder.ops if runs(index)]
         self._frozen = frozen | {RANDOM}
         self._next = 0
         self._next_op = 0
 
-    def observe(self, func: Any, out: list[Any], where: str) -> None:
+    def observe(self, func: Any, out: list[Any], where: str, index: int | None = None) -> None:
         now = _signature(func, out, where)
         if self._next_op == len(self._ops):
             raise _diverged(f"op #{self._next_op} {_described(now)} was never recorded")
@@ -81,7 +90,8 @@ class Replayer(Switches):
                             f"{_described(recorded)} was recorded")
         self._next_op += 1
 
-    def __call__(self, func: Any, compute: Callable[[], Any], kind: str) -> Any:
+    def __call__(self, func: Any, compute: Callable[[], Any], kind: str,
+                 index: int | None = None) -> Any:
         if self._next == len(self._records):
             raise _diverged(f"an extra call of {op_name(func)}")
         recorded_func, value = self._records[self._next]

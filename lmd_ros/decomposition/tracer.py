@@ -55,7 +55,7 @@ class Tracer(TorchFunctionMode):
         self.where: Callable[[], str] = lambda: "<model>"
         self._depth = 0  # how many times this mode is entered (a composite rule re-enters it)
         self._inside = 0  # > 0 while a rule runs ops through this mode (a composite rule)
-        self._current = INPUT_PRODUCER  # the top-level call being dispatched
+        self.current = INPUT_PRODUCER  # the top-level call being dispatched (its index)
         self._functions = ExitStack()
         self._streams: WeakIdKeyDictionary = WeakIdKeyDictionary()
 
@@ -152,7 +152,7 @@ class Tracer(TorchFunctionMode):
             self.liveness.call(func)
         if self.plan is not None and not self.plan.is_live(index, func):
             return func(*args, **kwargs)  # cannot reach a selected output: reference only
-        self._current = index
+        self.current = index
         self._inside += 1
         try:
             return self._handle(func, args, kwargs, index)
@@ -200,7 +200,7 @@ class Tracer(TorchFunctionMode):
             leaves, spec = tree_flatten(out)
             if not any(isinstance(t, torch.Tensor) for t in leaves):
                 return out  # metadata: shapes, dtypes, Python scalars for control flow
-        self.switches.observe(func, leaves, self.where())
+        self.switches.observe(func, leaves, self.where(), self.current)
         op = Op(self, func, args, kwargs, out)
         if any(isinstance(t, torch.Tensor) and t.is_floating_point() for t in leaves):
             result = rule_for(func, self.where())(op)
@@ -238,7 +238,7 @@ class Tracer(TorchFunctionMode):
 
     def _register(self, tensor: torch.Tensor, streams: Streams, producer: int | None = None
                   ) -> None:
-        producer = self._current if producer is None else producer
+        producer = self.current if producer is None else producer
         self._streams[tensor] = (streams, _version(tensor), producer)
 
     def _parts(self, leaf: Any) -> list[Any]:
