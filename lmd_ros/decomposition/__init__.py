@@ -30,7 +30,7 @@ Pruning (``outputs=``, ``pruning.py``): only the named top-level leaves of the o
 decomposed. The first call with a given model and settings runs in full and records which
 torch calls feed them; later calls push streams only through those, and check, call by call,
 that the forward follows the recording (a changed path is redone in full, never pruned wrongly).
-``linearize`` accepts ``outputs=`` as a leaf selection (its replays are not pruned).
+``linearize(..., outputs=)`` records in full and prunes every replay the same way.
 
 How it works. A ``torch.overrides.TorchFunctionMode`` (``Tracer``) sees every torch function,
 ``torch.nn.functional`` function and Tensor method the model calls. It maps each decomposed
