@@ -98,7 +98,8 @@ class Tracer(TorchFunctionMode):
         for m, row in zip(ids, rows, strict=True):
             if m < self.n_modalities and bool(row.any()):
                 self.nonzero_inputs[m] = True
-        streams = Streams(torch.stack(rows), tuple(ids), tuple(support) if channels else None)
+        values = rows[0].unsqueeze(0) if len(rows) == 1 else torch.stack(rows)  # no copy
+        streams = Streams(values, tuple(ids), tuple(support) if channels else None)
         self._register(tensor, streams, INPUT_PRODUCER)
 
     def lookup(self, tensor: torch.Tensor) -> Streams | None:

@@ -5,6 +5,7 @@ from lmd_ros.decomposition.rules import (  # noqa: F401  (imported for their reg
     attention,
     batchnorm,
     blocks,
+    folded,
     frozen,
     linear,
     normalization,

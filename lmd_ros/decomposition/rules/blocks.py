@@ -17,7 +17,8 @@ import torch.nn.functional as F
 
 from lmd_ros.decomposition.op import Op
 from lmd_ros.decomposition.registry import INPUT, Arg, register_rule, tensor_ops
-from lmd_ros.decomposition.rules.linear import BIAS_ARG, Affine
+from lmd_ros.decomposition.rules.folded import BatchFolded, per_channel
+from lmd_ros.decomposition.rules.linear import BIAS_ARG
 from lmd_ros.decomposition.streams import Streams
 
 TENSORS = Arg(0, "tensors")
@@ -52,11 +53,12 @@ class Concatenate:
         return Streams(out.values, out.ids, support)
 
 
-class ChannelBlockConv(Affine):
-    """conv1d/2d/3d: with known channel ranges, each stream over its own channels only."""
+class ChannelBlockConv(BatchFolded):
+    """conv1d/2d/3d: with known channel ranges, each stream over its own channels only;
+    otherwise all streams in one call (``BatchFolded``)."""
 
-    def __init__(self) -> None:
-        super().__init__(INPUT, BIAS_ARG)
+    def __init__(self, batched_dims: int) -> None:
+        super().__init__(batched_dims, BIAS_ARG)
 
     def __call__(self, op: Op) -> Any:
         x = op.arg(INPUT)
@@ -74,10 +76,10 @@ class ChannelBlockConv(Affine):
         out = Streams(torch.stack(rows), streams.ids)
         if bias is None:
             return out
-        return op.add_bias(out, bias.view(-1, *(1,) * (x.dim() - 2)))
+        return op.add_bias(out, per_channel(bias, x))
 
 
 for _op in tensor_ops("cat", "concat", "concatenate"):
     register_rule(_op, Concatenate())
-for _op in (F.conv1d, F.conv2d, F.conv3d):
-    register_rule(_op, ChannelBlockConv())
+for _op, _dims in ((F.conv1d, 3), (F.conv2d, 4), (F.conv3d, 5)):
+    register_rule(_op, ChannelBlockConv(_dims))

@@ -53,7 +53,7 @@ _UNARY = (
 )
 _UNARY_F = (
     F.avg_pool1d, F.avg_pool2d, F.avg_pool3d, F.adaptive_avg_pool1d, F.adaptive_avg_pool2d,
-    F.adaptive_avg_pool3d, F.interpolate, F.upsample, F.upsample_bilinear, F.upsample_nearest,
+    F.adaptive_avg_pool3d,  # interpolate, upsample: rules/folded.py
     F.grid_sample, F.pixel_shuffle, F.pixel_unshuffle, F.unfold, F.fold,
     torch.Tensor.T.__get__, torch.Tensor.mT.__get__,
 )
