@@ -171,6 +171,18 @@ def test_a_linearization_replays_random_draws_and_both_report_them():
     assert [w.kind for w in again.warnings] == [RANDOM_OP]
 
 
+def test_dropout_in_training_mode_is_reported_on_constants_and_refused_on_streams():
+    x, y = pair(6)
+    noise = torch.ones(6, dtype=DTYPE)
+    d = decompose(Fn(lambda a, b: a + b + F.dropout(noise, 0.5, training=True)),
+                  {"x": 0, "y": 1}, x, y)
+    assert [w.kind for w in d.warnings] == [RANDOM_OP] and "dropout" in d.warnings[0].message
+    assert decompose(Fn(lambda a, b: F.dropout(a + b, 0.5, training=False)), {"x": 0, "y": 1},
+                     x, y).warnings == []
+    with pytest.raises(UnsupportedOpError, match=r"model\.eval"):
+        decompose(Fn(lambda a, b: F.dropout(a + b, 0.5, training=True)), {"x": 0, "y": 1}, x, y)
+
+
 def test_a_stream_that_vanishes_although_its_input_did_not_is_flagged():
     d = decompose(Fn(lambda x, y: {"a": x + 0 * y + 5, "b": x * y}), {"x": 0, "y": 1}, *pair(6))
     assert [(w.kind, w.modality, w.output) for w in d.warnings] == [(ZERO_STREAM, "y", "a")]

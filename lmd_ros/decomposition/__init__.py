@@ -64,8 +64,10 @@ computation, ``.item()``, ``bool()`` and comparisons read the reference and stay
 ``declare_transparent(Cls)`` when its forward is plain torch). A linearization checks every
 decomposed op of a replay against the recording (name, output shapes, calling module) and
 raises at the first difference. Random ops in the decomposed region (``torch.multinomial``,
-``rand*``, ``bernoulli``, ...) are reported in ``Decomposition.warnings`` (kind ``RANDOM_OP``)
-and, under ``linearize``, replayed as recorded (``randomness.py``). ``Decomposition`` also gives
+``rand*``, ``bernoulli``, ..., dropout in training mode) are reported in
+``Decomposition.warnings`` (kind ``RANDOM_OP``); under ``linearize`` the samplers' draws are
+replayed as recorded (``randomness.py``); dropout on a decomposed tensor in training mode
+raises. ``Decomposition`` also gives
 ``bias_fraction`` per output leaf, and a ``ZERO_STREAM`` warning for each modality whose stream
 of an output is exactly zero although its input is not (an output that by construction does not
 depend on a modality is flagged too: select ``outputs`` accordingly).

@@ -17,7 +17,7 @@ from lmd_ros.decomposition.inplace import out_of_place
 from lmd_ros.decomposition.op import Op
 from lmd_ros.decomposition.options import RuleOptions
 from lmd_ros.decomposition.pruning import INPUT_PRODUCER, Liveness, Plan
-from lmd_ros.decomposition.randomness import RANDOM_OPS
+from lmd_ros.decomposition.randomness import RANDOM_OPS, drops_at_random
 from lmd_ros.decomposition.registry import op_name, rule_for
 from lmd_ros.decomposition.result import BIAS, RANDOM_OP, DecompositionWarning
 from lmd_ros.decomposition.slices import Slice
@@ -144,7 +144,9 @@ class Tracer(TorchFunctionMode):
                            kwargs: dict | None = None) -> Any:
         kwargs = kwargs or {}
         if func in RANDOM_OPS:
-            return self._random(func, args, kwargs)
+            return self._sample(func, args, kwargs)
+        if drops_at_random(func, args, kwargs):
+            self._report_random(func)
         if self._inside:  # the ops of a composite rule: part of the call being dispatched
             return self._handle(func, args, kwargs)
         index = self.calls
@@ -174,19 +176,22 @@ class Tracer(TorchFunctionMode):
             self.plan.check_inputs(index, mask)
         return self.dispatch(func, args, kwargs)
 
-    def _random(self, func: Any, args: tuple, kwargs: dict) -> Any:
+    def _sample(self, func: Any, args: tuple, kwargs: dict) -> Any:
         """Report a draw; a linearization records it as a switch and replays it."""
         self.calls += not self._inside
         if self.liveness is not None and not self._inside:
             self.liveness.call(func)
-        message = (f"{op_name(func)} (called in module '{self.where()}') draws random numbers "
-                   "inside the decomposed region: the decomposition holds for this draw; a "
-                   "linearization replays the recorded draw")
-        if all(w.message != message for w in self.warnings):
-            self.warnings.append(DecompositionWarning(RANDOM_OP, message))
+        self._report_random(func)
         if func.__name__.endswith("_"):  # in place: reported only
             return func(*args, **kwargs)
         return self.switches(func, lambda: func(*args, **kwargs), RANDOM)
+
+    def _report_random(self, func: Any) -> None:
+        message = (f"{op_name(func)} (called in module '{self.where()}') draws random numbers "
+                   "inside the decomposed region: the decomposition holds for this draw; a "
+                   "linearization replays recorded samplers (not dropout masks)")
+        if all(w.message != message for w in self.warnings):
+            self.warnings.append(DecompositionWarning(RANDOM_OP, message))
 
     def dispatch(self, func: Any, args: tuple, kwargs: dict) -> Any:
         """Run one op that touches a decomposed tensor; record the streams of its outputs."""
