@@ -54,23 +54,22 @@ output" (activations: φ(z) − Σ c·h_m; affine ops: the op on the bias plus i
 norms, products, selections: ditto, by linearity). ``explicit_bias=True`` (and every
 ``Linearization``) pushes the bias as a stream of its own instead; both agree to rounding.
 
-Never a silent wrong answer. Beyond ops without a rule, these raise ``UnsupportedOpError``:
-taking a decomposed tensor out of torch (``.numpy()``, ``__array__``, ``.tolist()``,
-``__dlpack__``, ``.data_ptr()``, storages: what came back would be a constant and the streams
-would move into the bias; ``exits.py``; ``as_switch(t)`` states that a value only steers the
-computation, ``.item()``, ``bool()`` and comparisons read the reference and stay allowed); a
-``torch.ops`` custom op without a rule; a custom ``torch.autograd.Function`` without a rule
-(one op to the engine, ``functions.py``: ``register_rule(Cls, secant)``, or
-``declare_transparent(Cls)`` when its forward is plain torch). A linearization checks every
-decomposed op of a replay against the recording (name, output shapes, calling module) and
-raises at the first difference. Random ops in the decomposed region (``torch.multinomial``,
-``rand*``, ``bernoulli``, ..., dropout in training mode) are reported in
-``Decomposition.warnings`` (kind ``RANDOM_OP``); under ``linearize`` the samplers' draws are
-replayed as recorded (``randomness.py``); dropout on a decomposed tensor in training mode
-raises. ``Decomposition`` also gives
-``bias_fraction`` per output leaf, and a ``ZERO_STREAM`` warning for each modality whose stream
-of an output is exactly zero although its input is not (an output that by construction does not
-depend on a modality is flagged too: select ``outputs`` accordingly).
+Never a silent wrong answer. Beyond ops without a rule, these raise ``UnsupportedOpError``: taking
+a decomposed tensor out of torch (``.numpy()``, ``__array__``, ``.tolist()``, ``__dlpack__``,
+``.data_ptr()``, storages: what came back would be a constant and the streams would move into the
+bias; ``exits.py``; ``as_switch(t)`` states that a value only steers the computation, ``.item()``,
+``bool()`` and comparisons read the reference and stay allowed); a ``torch.ops`` custom op without
+a rule; a custom ``torch.autograd.Function`` without a rule (one op to the engine,
+``functions.py``: ``register_rule(Cls, secant)``, or ``declare_transparent(Cls)`` when its forward
+is plain torch). A linearization checks every decomposed op of a replay against the recording
+(name, output shapes, calling module) and raises at the first difference. Random ops in the
+decomposed region (``torch.multinomial``, ``rand*``, ``bernoulli``, ..., dropout in training mode)
+are reported in ``Decomposition.warnings`` (kind ``RANDOM_OP``); under ``linearize`` the samplers'
+draws are replayed as recorded (``randomness.py``); dropout on a decomposed tensor in training mode
+raises. ``Decomposition`` also gives ``bias_fraction`` per output leaf, and a ``ZERO_STREAM``
+warning for each modality whose stream of an output is exactly zero although its input is not (an
+output that by construction does not depend on a modality is flagged too: select ``outputs``
+accordingly).
 
 Rules (``rules/``; method doc table): elementwise activations: secant slope, φ(0) and rounding to
 the bias; BatchNorm (eval): ``bn_rule`` identity | uniform; LayerNorm / InstanceNorm / GroupNorm: σ
