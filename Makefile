@@ -7,9 +7,10 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: demo test
 
-$(INSTALLED): requirements.txt setup.py setup.cfg package.xml
+$(INSTALLED): requirements.txt requirements-nodeps.txt setup.py setup.cfg package.xml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install --no-deps --no-build-isolation -e .
 	touch $(VENV)/COLCON_IGNORE $@
 

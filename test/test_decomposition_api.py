@@ -40,17 +40,17 @@ def total(d) -> torch.Tensor:
 
 
 def test_an_op_without_a_rule_names_itself_its_module_and_the_fix():
-    model = Outer(Fn(lambda x: torch.erf(x)))
+    model = Outer(Fn(lambda x: torch.frac(x)))
     with pytest.raises(UnsupportedOpError) as error:
         decompose(model, {"x": 0}, *inputs(4, count=1))
     message = str(error.value)
-    assert "torch.erf" in message
+    assert "torch.frac" in message
     assert "'inner'" in message
-    assert "register_rule(torch.erf" in message
+    assert "register_rule(torch.frac" in message
 
 
 def test_ops_on_constants_alone_need_no_rule():
-    model = Fn(lambda x: x + torch.erf(torch.ones(4, dtype=DTYPE)))
+    model = Fn(lambda x: x + torch.frac(torch.ones(4, dtype=DTYPE)))
     x, = inputs(4, count=1)
     d = decompose(model, {"x": 0}, x)
     torch.testing.assert_close(d.streams["x"], x)
@@ -73,7 +73,7 @@ def test_a_registered_rule_decomposes_an_op_it_did_not_know():
     torch.testing.assert_close(d.streams["bias"], torch.ones_like(x))
 
 
-def test_a_custom_autograd_function_is_unsupported_until_it_gets_a_rule():
+def test_a_custom_autograd_function_is_one_op_unsupported_until_it_gets_a_rule():
     class Doubled(torch.autograd.Function):
         @staticmethod
         def forward(ctx, x: torch.Tensor) -> torch.Tensor:
@@ -85,7 +85,7 @@ def test_a_custom_autograd_function_is_unsupported_until_it_gets_a_rule():
 
     model = Fn(lambda x, y: Doubled.apply(x + y))
     x, y = inputs(5)
-    with pytest.raises(UnsupportedOpError, match=r"torch\.frac"):
+    with pytest.raises(UnsupportedOpError, match=r"Function Doubled .*declare_transparent"):
         decompose(model, {"x": 0, "y": 1}, x, y)
     register_rule(Doubled, lambda op: op.single()[1].map(lambda rows: 2 * rows))
     d = decompose(model, {"x": 0, "y": 1}, x, y)

@@ -1,5 +1,5 @@
 """The engine benchmark's seam on a tiny SimpleBEV (its timings are the benchmark's business):
-every coalition's inputs are built, and all four measurements run and check completeness."""
+every coalition's inputs are built, and all five measurements run and check completeness."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from lmd_ros.model.simplebev import SimpleBEV
 from lmd_ros.world import Drive, default_rig
 
 
-def test_compare_times_all_four_and_checks_completeness():
+def test_compare_times_all_five_and_checks_completeness():
     torch.manual_seed(0)
     model = SimpleBEV(ModelConfig(camera_channels=4, bev_channels=(8, 8, 8))).eval()
     rig = default_rig()
@@ -21,6 +21,7 @@ def test_compare_times_all_four_and_checks_completeness():
     assert not only_radar.camera_valid.any() and not only_radar.lidar_bev.any()
     assert only_radar.radar_bev.any()
     result = compare(model, coalitions, repeats=1)
-    assert set(result) == {"forward", "head", "decompose", "shapley", "gap"}
-    assert all(result[k] > 0 for k in ("forward", "head", "decompose", "shapley"))
+    timed = ("forward", "head", "decompose", "pruned", "shapley")
+    assert set(result) == {*timed, "gap"}
+    assert all(result[k] > 0 for k in timed)
     assert result["gap"] < 1e-5

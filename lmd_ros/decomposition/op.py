@@ -62,7 +62,7 @@ class Op:
 
     def switch(self, compute: Callable[[], Any], kind: str) -> Any:
         """``compute()`` at the reference, or its frozen record under a linearization."""
-        return self.tracer.switches(self.func, compute, kind)
+        return self.tracer.switches(self.func, compute, kind, self.tracer.current)
 
     def linear(self, *slots: Arg, func: Callable | None = None, args: tuple | None = None,
                kwargs: dict | None = None) -> Any:

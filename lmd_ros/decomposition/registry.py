@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
-from torch.overrides import handle_torch_function, has_torch_function, resolve_name
-from torch.utils._pytree import tree_leaves
+from torch.overrides import resolve_name
+
+from lmd_ros.decomposition.functions import dispatcher
 
 if TYPE_CHECKING:
     from lmd_ros.decomposition.op import Op
@@ -50,12 +51,10 @@ def register_rule(op: Any, rule: Rule) -> None:
 
     ``op`` is what the model calls: a torch function (``torch.erf``), a Tensor method
     (``torch.Tensor.erf``), a ``torch.nn.functional`` function, or a ``torch.autograd.Function``
-    subclass. The latter's ``apply`` bypasses ``__torch_function__``, so registering the class
-    makes its ``apply`` dispatch through it, as torch's own Python functions do; with no mode
-    active it behaves exactly as before.
+    subclass (one op to the engine, see ``functions.py``).
     """
     if isinstance(op, type) and issubclass(op, torch.autograd.Function):
-        op = _dispatching_apply(op)
+        op = dispatcher(op)
     _RULES[op] = rule
 
 
@@ -69,8 +68,19 @@ def tensor_ops(*names: str) -> list[Callable]:
 def rule_for(func: Any, where: str) -> Rule:
     """The registered rule of ``func``; ``UnsupportedOpError`` if there is none."""
     rule = _RULES.get(func)
+    if rule is None and hasattr(func, "function"):
+        name = func.function.__name__
+        raise UnsupportedOpError(
+            f"the custom torch.autograd.Function {name} (called in module '{where}') has no "
+            f"decomposition rule; the engine treats a Function as one op. Register one, e.g. "
+            f"lmd_ros.decomposition.register_rule({name}, secant) for an elementwise activation, "
+            f"or, if its forward is plain torch, trace through it: "
+            f"lmd_ros.decomposition.declare_transparent({name}).")
     if rule is None:
-        raise unsupported(func, where, "has no decomposition rule")
+        problem = "has no decomposition rule"
+        if isinstance(func, torch._ops.OpOverload | torch._ops.OpOverloadPacket):
+            problem = "is a custom op the engine cannot see into, and it has no decomposition rule"
+        raise unsupported(func, where, problem)
     return rule
 
 
@@ -90,21 +100,3 @@ def unsupported(func: Any, where: str, problem: str) -> UnsupportedOpError:
 @functools.cache
 def signature(func: Callable) -> inspect.Signature:
     return inspect.signature(func)
-
-
-def _dispatching_apply(function: type[torch.autograd.Function]) -> Callable:
-    """Route ``function.apply`` through ``__torch_function__`` (once per class)."""
-    original = function.apply
-    if getattr(original, "dispatches_torch_function", False):
-        return original
-
-    def apply(*args: Any, **kwargs: Any) -> Any:
-        tensors = [t for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor)]
-        if has_torch_function(tensors):
-            return handle_torch_function(apply, tensors, *args, **kwargs)
-        return original(*args, **kwargs)
-
-    apply.dispatches_torch_function = True
-    apply.__qualname__ = f"{function.__qualname__}.apply"
-    function.apply = staticmethod(apply)
-    return apply

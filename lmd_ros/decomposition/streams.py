@@ -13,10 +13,13 @@ class Streams:
     """``values[i]`` is stream ``ids[i]`` (modality index, or the bias index ``M``).
 
     Streams known to be zero are absent: a branch fed by one modality carries one row.
+    ``support[i]``, where known: the channels ``[start, stop)`` (dim 1 of the tensor) outside
+    which row i is zero, as after a fusion ``cat`` (``rules/blocks.py``); every other op drops it.
     """
 
     values: torch.Tensor
     ids: tuple[int, ...]
+    support: tuple[tuple[int, int], ...] | None = None
 
     def aligned(self, ids: tuple[int, ...]) -> torch.Tensor:
         """The rows for ``ids`` (a superset of ``self.ids``, sorted), zero where absent."""

@@ -4,9 +4,12 @@ from lmd_ros.decomposition.rules import (  # noqa: F401  (imported for their reg
     activations,
     attention,
     batchnorm,
+    blocks,
+    folded,
     frozen,
     linear,
     normalization,
+    norms,
     products,
     selection,
 )

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from lmd_ros.decomposition.exits import as_switch
 from lmd_ros.decomposition.op import Op
 from lmd_ros.decomposition.registry import INPUT, OTHER, Arg, register_rule, tensor_ops
 from lmd_ros.decomposition.switches import ACTIVATION
@@ -44,7 +45,7 @@ class Divide:
         return op.linear(self.numerator, args=args, kwargs=kwargs)
 
 
-for _op in [*tensor_ops("softmax", "log_softmax"), F.softmax, F.log_softmax]:
+for _op in [*tensor_ops("softmax", "log_softmax"), F.softmax, F.log_softmax, as_switch]:
     register_rule(_op, switch_output)
 _LIKE = ("zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
          "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor")

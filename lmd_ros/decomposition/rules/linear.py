@@ -53,14 +53,14 @@ _UNARY = (
 )
 _UNARY_F = (
     F.avg_pool1d, F.avg_pool2d, F.avg_pool3d, F.adaptive_avg_pool1d, F.adaptive_avg_pool2d,
-    F.adaptive_avg_pool3d, F.interpolate, F.upsample, F.upsample_bilinear, F.upsample_nearest,
+    F.adaptive_avg_pool3d,  # interpolate, upsample: rules/folded.py
     F.grid_sample, F.pixel_shuffle, F.pixel_unshuffle, F.unfold, F.fold,
     torch.Tensor.T.__get__, torch.Tensor.mT.__get__,
 )
-_WITH_BIAS = (F.linear, F.conv1d, F.conv2d, F.conv3d, F.conv_transpose1d, F.conv_transpose2d,
-              F.conv_transpose3d)
+_WITH_BIAS = (F.linear, F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)  # conv:
+# rules/blocks.py
 _SUM_OF_TWO = ("add", "sub", "subtract", "rsub", "__add__", "__radd__", "__sub__", "__rsub__")
-_JOINED = ("cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack")
+_JOINED = ("stack", "hstack", "vstack", "dstack")  # cat: rules/blocks.py
 _SHAPED_LIKE = ("to", "type_as", "view_as", "reshape_as", "expand_as")
 _DROPOUT = (F.dropout, F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout,
             F.feature_alpha_dropout)
