@@ -26,6 +26,8 @@ class FrameAttribution:
     to the detection's ``logits`` entry (the adapter's output scalar). ``shares``: (N, M),
     |c_m| / Σ_k |c_k| over the modalities. ``evidence``: (M, X, Y) per-modality BEV support from
     the adapter, or None. ``dropped``: detections left out because a contribution was not finite.
+    ``notes``: the decomposition's warnings (a modality's stream vanished although its input was
+    not zero; a random op inside the decomposed region).
     """
 
     stamp: float
@@ -66,7 +68,7 @@ class Attributor:
     def __call__(self, frame: SensorFrame, rig: Rig) -> FrameAttribution:
         call = self.adapter.fusion_call(frame, rig)
         decomposition = decompose(call.module, call.modalities, *call.args,
-                                  start_at=call.start_at, **call.kwargs)
+                                  start_at=call.start_at, outputs=call.outputs, **call.kwargs)
         detections = self.adapter.detections(decomposition.reference, self.score_threshold,
                                              self.max_detections)
         names = (*self.modalities, "bias")
@@ -95,4 +97,5 @@ class Attributor:
             evidence=None if evidence is None else np.asarray(evidence, np.float64),
             present=present,
             dropped=int((~finite).sum()),
+            notes=[w.message for w in decomposition.warnings],
         )

@@ -96,6 +96,8 @@ class MonitorCore:
         self.rejected: Counter[tuple[str, str]] = Counter()
         self.skipped_sets = 0
         self.dropped_detections = 0
+        self.frames_with_decomposition_warnings = 0
+        self.last_decomposition_warning: str | None = None
         self.processed = 0
         self.latency_s: float | None = None
 
@@ -172,6 +174,9 @@ class MonitorCore:
         """Feed a finished attribution to the alarms; ``now`` is when its result exists."""
         self.processed += 1
         self.dropped_detections += attribution.dropped
+        self.frames_with_decomposition_warnings += bool(attribution.notes)
+        self.last_decomposition_warning = (attribution.notes[-1] if attribution.notes
+                                           else self.last_decomposition_warning)
         latency = now - attribution.stamp
         self.latency_s = latency
         shares = attribution.frame_shares() or dict.fromkeys(self.modalities)

@@ -67,6 +67,8 @@ def diagnostics_message(
         "device": str(core.attributor.device),
         "model": core.attributor.adapter.describe(),
         "detections_dropped_non_finite": core.dropped_detections,
+        "frames_with_decomposition_warnings": core.frames_with_decomposition_warnings,
+        "last_decomposition_warning": core.last_decomposition_warning,
         **dropped,
         **rejected,
     }
