@@ -77,7 +77,7 @@ def analyse_bag(bag: Path, out: Path, options: AnalysisOptions) -> dict[str, Any
     shutil.rmtree(out / ANNOTATED, ignore_errors=True)
     class_names = core.class_names
     tables = FrameTables(core.modalities, class_names)
-    snapshots = AlarmSnapshots(rig)
+    snapshots = AlarmSnapshots(rig, core.attributor.adapter.bev_grid, class_names)
     started = time.monotonic()
     with SensorBag(bag, input_streams(settings)) as source, \
             AnnotatedBag(out / ANNOTATED, core, rig, options.distro) as annotated:

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lmd_ros.adapters import BEVGrid
 from lmd_ros.monitor.alarms import AlarmEvent, Level
+from lmd_ros.monitor.bev_picture import bev_picture
 from lmd_ros.monitor.core import FrameRecord
-from lmd_ros.monitor.render import bev_composite, overlay_picture
+from lmd_ros.monitor.render import overlay_picture
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.sensors import Rig
 
@@ -29,8 +31,10 @@ class Snapshot:
 class AlarmSnapshots:
     """A replay sink; ``snapshots`` in onset order, ``omitted`` counts those past the limit."""
 
-    def __init__(self, rig: Rig, limit: int = 24) -> None:
+    def __init__(self, rig: Rig, grid: BEVGrid, class_names: tuple[str, ...],
+                 limit: int = 24) -> None:
         self.rig = rig
+        self.grid, self.class_names = grid, class_names
         self.limit = limit
         self.snapshots: list[Snapshot] = []
         self.omitted = 0
@@ -54,6 +58,6 @@ class AlarmSnapshots:
             result = record.attribution
             self.snapshots.append(Snapshot(
                 event, result.stamp,
-                None if result.evidence is None else bev_composite(result.evidence,
-                                                                   result.modalities),
+                None if result.evidence is None else bev_picture(result, self.grid,
+                                                                 self.class_names),
                 overlay_picture(self.rig, record, synced)))

@@ -14,12 +14,13 @@ from collections.abc import Callable
 
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from rcl_interfaces.msg import ParameterDescriptor
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
+from lmd_ros.monitor import runtime_settings
 from lmd_ros.monitor.assembly import build_core
 from lmd_ros.monitor.core import TICK_S, FrameRecord
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
@@ -79,7 +80,9 @@ class MonitorNode(Node):
         }
         self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_timer(TICK_S, self._tick)
-        self.create_timer(self.settings.diagnostics_period, self._publish_diagnostics)
+        self._diagnostics_timer = self.create_timer(self.settings.diagnostics_period,
+                                                    self._publish_diagnostics)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
         self._worker = threading.Thread(target=self._work, name="lmd_worker", daemon=True)
         self._worker.start()
         self.get_logger().info(
@@ -91,10 +94,26 @@ class MonitorNode(Node):
         defaults = MonitorSettings()
         values = {}
         for name, default in vars(defaults).items():
-            descriptor = ParameterDescriptor(description=DESCRIPTIONS[name], read_only=True)
+            descriptor = ParameterDescriptor(
+                description=runtime_settings.describe(name, DESCRIPTIONS[name]),
+                read_only=not runtime_settings.is_dynamic(name))
             value = list(default) if isinstance(default, tuple) else default
             values[name] = self.declare_parameter(name, value, descriptor).value
         return MonitorSettings.from_parameters(values)
+
+    def _on_set_parameters(self, parameters) -> SetParametersResult:
+        """``ros2 param set``: validated as at start; a refused value changes nothing."""
+        try:
+            settings = runtime_settings.updated_settings(
+                self.settings, {p.name: p.value for p in parameters})
+        except InvalidSetting as error:
+            return SetParametersResult(successful=False, reason=str(error))
+        with self._lock:
+            runtime_settings.apply(self.core, settings)
+            self.settings = settings
+        self._diagnostics_timer.timer_period_ns = settings.diagnostics_period * 1e9
+        self.get_logger().info(f"parameters changed: {[p.name for p in parameters]}")
+        return SetParametersResult(successful=True)
 
     def _subscribe(self) -> None:
         qos = QoSProfile(

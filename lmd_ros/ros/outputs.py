@@ -16,9 +16,11 @@ from sensor_msgs.msg import Image, PointCloud2
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
+from lmd_ros.adapters import BEVGrid
 from lmd_ros.monitor.attribution import FrameAttribution
+from lmd_ros.monitor.bev_picture import bev_picture
 from lmd_ros.monitor.core import FrameRecord, MonitorCore
-from lmd_ros.monitor.render import bev_composite, mix_colour, overlay_picture
+from lmd_ros.monitor.render import mix_colour, overlay_picture
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import array_to_pointcloud2, rgb_to_image, seconds_to_stamp
 from lmd_ros.sensors import Rig
@@ -74,8 +76,9 @@ def markers_message(
     return MarkerArray(markers=markers)
 
 
-def bev_image_message(result: FrameAttribution, stamp: Time, frame_id: str) -> Image:
-    return rgb_to_image(bev_composite(result.evidence, result.modalities), stamp, frame_id)
+def bev_image_message(result: FrameAttribution, grid: BEVGrid, class_names: Sequence[str],
+                      stamp: Time, frame_id: str) -> Image:
+    return rgb_to_image(bev_picture(result, grid, class_names), stamp, frame_id)
 
 
 def frame_outputs(core: MonitorCore, rig: Rig, record: FrameRecord,
@@ -91,7 +94,8 @@ def frame_outputs(core: MonitorCore, rig: Rig, record: FrameRecord,
         "markers": markers_message(result, stamp, frame_id, class_names),
     }
     if result.evidence is not None:
-        messages["bev_contributions"] = bev_image_message(result, stamp, frame_id)
+        messages["bev_contributions"] = bev_image_message(
+            result, core.attributor.adapter.bev_grid, class_names, stamp, frame_id)
     if core.settings.publish_camera_overlay and \
             (overlay := overlay_picture(rig, record, synced)) is not None:
         name, picture = overlay
