@@ -120,6 +120,19 @@ def test_rviz_file_shows_only_topics_of_the_monitor_and_real_classes(live, repo_
     assert {"/lidar/points", "/radar/points"} <= resolved & subscribed
 
 
+def test_standard_detections_are_published_where_vision_msgs_exists(live):
+    vision_msgs = pytest.importorskip(
+        "vision_msgs.msg", reason="vision_msgs is not installable from PyPI; runs on ROS machines")
+    received = []
+    live.node.create_subscription(vision_msgs.Detection3DArray, f"{MONITOR}/detections_3d",
+                                  received.append, 10)
+    assert spin_until(live.executor, lambda: any(m.detections for m in received), 60)
+    detection = next(m for m in received if m.detections).detections[0]
+    assert detection.results[0].hypothesis.class_id in ("vehicle", "pedestrian")
+    assert 0.3 <= detection.results[0].hypothesis.score <= 1.0
+    assert detection.bbox.size.x > 0
+
+
 def test_an_invalid_value_is_refused_with_its_reason_and_changes_nothing(live):
     result = live.set("error_drop", 0.1)  # below warn_drop (0.5)
     assert not result.successful

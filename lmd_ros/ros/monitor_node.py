@@ -28,7 +28,7 @@ from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import MalformedMessage, seconds_to_stamp
 from lmd_ros.ros.diagnostics import diagnostics_message
 from lmd_ros.ros.inputs import InputStream, input_streams
-from lmd_ros.ros.outputs import frame_outputs
+from lmd_ros.ros.outputs import Detection3DArray, frame_outputs, standard_outputs
 from lmd_ros.ros.spinning import spin_until_shutdown
 
 
@@ -73,10 +73,12 @@ class MonitorNode(Node):
         self._lock = threading.Lock()
         self._rate_window = (self._now(), 0)
         self._subscribe()
+        standard = () if Detection3DArray is None else (("detections_3d", Detection3DArray),)
         self._outputs = {
             name: self.create_publisher(msg_type, f"~/{name}", 10)
             for name, msg_type in (("detections", PointCloud2), ("markers", MarkerArray),
-                                   ("bev_contributions", Image), ("camera_overlay", Image))
+                                   ("bev_contributions", Image), ("camera_overlay", Image),
+                                   *standard)
         }
         self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_timer(TICK_S, self._tick)
@@ -172,7 +174,9 @@ class MonitorNode(Node):
                     self.core.reject("frame", type(error).__name__)
 
     def _publish(self, record: FrameRecord, synced: SyncedSet) -> None:
-        for name, message in frame_outputs(self.core, self._rig, record, synced).items():
+        messages = frame_outputs(self.core, self._rig, record, synced) | \
+            standard_outputs(self.core, record)
+        for name, message in messages.items():
             self._outputs[name].publish(message)
         for event in record.events:
             self.get_logger().warning(
