@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     observer = MonitorObserver()
     alarm_overlay = None
     with SimulatedDrive(scenario, log_dir=args.out) as drive:
-        while time.time() < drive.end + 3.0 and drive.running():
+        while drive.playing():
             rclpy.spin_once(observer, timeout_sec=0.1)
             if alarm_overlay is None and _alarm_raised(observer) and observer.observation.overlay \
                     is not None:

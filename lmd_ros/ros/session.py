@@ -104,6 +104,12 @@ class SimulatedDrive:
     def running(self) -> bool:
         return all(p.poll() is None for p in self._processes.values())
 
+    def playing(self, grace_s: float = 0.5) -> bool:
+        """While both processes run and the drive plays, plus ``grace_s`` for the results of the
+        last frames. Not longer: after the drive every sensor falls silent and the monitor
+        rightly raises silence alarms, which belong to no scenario."""
+        return time.time() < self.end + grace_s and self.running()
+
     def pid(self, name: str) -> int:
         return self._processes[name].pid
 
