@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import yaml
+from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.srv import GetParameters, SetParameters
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -146,6 +147,25 @@ def test_a_structural_parameter_is_read_only(live):
     assert "read-only" in result.reason.lower() or "read only" in result.reason.lower(), \
         result.reason
     assert live.get("slop") == pytest.approx(0.05)
+
+
+def test_a_shorter_diagnostics_period_recreates_the_timer(live):
+    arrivals: list[float] = []
+    subscription = live.node.create_subscription(
+        DiagnosticArray, "/diagnostics", lambda _: arrivals.append(time.monotonic()), 50)
+
+    def count_over(seconds: float) -> int:
+        start = time.monotonic()
+        spin_until(live.executor, lambda: time.monotonic() > start + seconds, seconds + 1)
+        return sum(1 for t in arrivals if t >= start)
+
+    assert spin_until(live.executor, lambda: len(arrivals) >= 2, 30), "no /diagnostics"
+    before = count_over(4.0)  # period 1 s: about 4, plus level changes
+    assert live.set("diagnostics_period", 0.2).successful
+    after = count_over(4.0)  # period 0.2 s: about 20
+    live.node.destroy_subscription(subscription)
+    assert live.set("diagnostics_period", 1.0).successful
+    assert after >= 10 and after > 1.5 * before, (before, after)
 
 
 def test_a_raised_score_threshold_reaches_the_published_detections(live):

@@ -6,7 +6,12 @@ import pytest
 
 from lmd_ros.adapters import BEVGrid, Detection
 from lmd_ros.monitor.attribution import FrameAttribution
-from lmd_ros.monitor.bev_picture import GRID_COLOUR, bev_picture, evidence_brightness
+from lmd_ros.monitor.bev_picture import (
+    GRID_COLOUR,
+    bev_picture,
+    evidence_brightness,
+    with_legend,
+)
 from lmd_ros.monitor.render import MODALITY_COLOURS, camera_overlay, mix_colour
 from lmd_ros.world import default_rig
 
@@ -82,3 +87,14 @@ def test_camera_overlay_draws_the_box_where_it_projects():
     colours = {tuple(c) for c in overlay[overlay.any(axis=2)]}
     assert colours == {MODALITY_COLOURS["lidar"]}, "the box behind the camera must not be drawn"
     assert not image.any(), "the input image must not be modified"
+
+
+def test_with_legend_enlarges_the_picture_and_names_every_modality_colour():
+    picture = np.zeros((10, 40, 3), np.uint8)
+    picture[0, 0] = (1, 2, 3)
+    captioned = with_legend(picture, MODALITIES, ["a note"], scale=4)
+    assert captioned.shape[1] == 160 and captioned.shape[0] > 40
+    assert (captioned[:4, :4] == (1, 2, 3)).all() and not captioned[4:40, 4:].any()
+    legend = captioned[40:]
+    for modality in MODALITIES:
+        assert (legend == MODALITY_COLOURS[modality]).all(axis=2).sum() >= 50, modality

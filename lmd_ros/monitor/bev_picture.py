@@ -67,15 +67,21 @@ def bev_picture(result: FrameAttribution, grid: BEVGrid,
     layers = (brightness[..., None] * np.array(colours, float)[:, None, None, :]).sum(axis=0)
     top_down = np.clip(layers, 0, 255).astype(np.uint8)[::-1, ::-1]
     scaled = top_down.repeat(view.scale, axis=0).repeat(view.scale, axis=1)
-    legend_rows = len(result.modalities) + 2
-    canvas = Image.new("RGB", (view.size[0], view.size[1] + legend_rows * LINE_PX + 6))
+    notes = (f"box colour = modality mix, bar = shares; brightness: one scale, gamma {GAMMA:g}",
+             f"ego frame, x forward = up, y left = left; grid every {GRID_STEP_M:.0f} m")
+    lines = len(result.modalities) + len(notes)
+    canvas = Image.new("RGB", (view.size[0], view.size[1] + _legend_height(lines)))
     canvas.paste(Image.fromarray(np.ascontiguousarray(scaled)), (0, 0))
     draw = ImageDraw.Draw(canvas)
     _draw_grid(draw, view)
     _draw_ego(draw, view)
     for detection, shares in zip(result.detections, result.shares, strict=True):
         _draw_detection(draw, view, detection, shares, result.modalities, class_names)
-    _draw_legend(draw, view.size[1] + 3, evidence, result.modalities, colours)
+    totals = np.clip(evidence, 0, None).reshape(len(colours), -1).sum(axis=1)
+    parts = totals / totals.sum() if totals.sum() > 0 else np.zeros_like(totals)
+    entries = [(colour, f"{modality}: {part:.0%} of this frame's evidence")
+               for modality, colour, part in zip(result.modalities, colours, parts, strict=True)]
+    _draw_legend(draw, view.size[1] + 3, entries, notes)
     return np.asarray(canvas)
 
 
@@ -130,16 +136,30 @@ def _draw_detection(draw: ImageDraw.ImageDraw, view: TopDown, d: Detection, shar
     draw.text((left, bottom + 5), f"{name} {d.score:.2f}", fill=TEXT_COLOUR)
 
 
-def _draw_legend(draw: ImageDraw.ImageDraw, top: int, evidence: np.ndarray,
-                 modalities: Sequence[str], colours: list[tuple[int, int, int]]) -> None:
-    totals = np.clip(evidence, 0, None).reshape(len(modalities), -1).sum(axis=1)
-    parts = totals / totals.sum() if totals.sum() > 0 else np.zeros_like(totals)
-    for k, (modality, colour, part) in enumerate(zip(modalities, colours, parts, strict=True)):
+def _draw_legend(draw: ImageDraw.ImageDraw, top: int,
+                 entries: Sequence[tuple[tuple[int, int, int], str]], notes: Sequence[str]) -> None:
+    """A colour swatch and its text per entry, then the notes in plain text."""
+    for k, (colour, text) in enumerate(entries):
         row = top + k * LINE_PX
         draw.rectangle([4, row + 2, 14, row + 10], fill=colour)
-        draw.text((20, row), f"{modality}: {part:.0%} of this frame's evidence", fill=colour)
-    row = top + len(modalities) * LINE_PX
-    draw.text((4, row), "box colour = modality mix, bar = shares; brightness: one scale, "
-              f"gamma {GAMMA:g}", fill=TEXT_COLOUR)
-    draw.text((4, row + LINE_PX), "ego frame, x forward = up, y left = left; grid every "
-              f"{GRID_STEP_M:.0f} m", fill=TEXT_COLOUR)
+        draw.text((20, row), text, fill=colour)
+    for k, note in enumerate(notes):
+        draw.text((4, top + (len(entries) + k) * LINE_PX), note, fill=TEXT_COLOUR)
+
+
+def _legend_height(lines: int) -> int:
+    return lines * LINE_PX + 6
+
+
+def with_legend(picture: np.ndarray, modalities: Sequence[str], notes: Sequence[str],
+                scale: int = 1) -> np.ndarray:
+    """``picture`` enlarged ``scale`` times (nearest) above a legend of the modality colours,
+    for saved pictures such as the demo's camera overlay."""
+    big = Image.fromarray(picture).resize((picture.shape[1] * scale, picture.shape[0] * scale),
+                                          Image.NEAREST)
+    canvas = Image.new("RGB", (big.width, big.height + _legend_height(len(modalities)
+                                                                     + len(notes))))
+    canvas.paste(big, (0, 0))
+    entries = [(modality_colour(m, k), m) for k, m in enumerate(modalities)]
+    _draw_legend(ImageDraw.Draw(canvas), big.height + 3, entries, notes)
+    return np.asarray(canvas)
