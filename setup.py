@@ -1,5 +1,6 @@
-"""ament_python packaging: share/ holds the ament marker, package.xml, launch and config files;
-console scripts land in lib/lmd_ros (setup.cfg) so that `ros2 run lmd_ros <exe>` finds them."""
+"""ament_python packaging: share/ holds the ament marker, package.xml, launch, config, RViz and
+Foxglove files; console scripts land in lib/lmd_ros (setup.cfg) so that `ros2 run lmd_ros <exe>`
+finds them."""
 
 from glob import glob
 
@@ -17,6 +18,8 @@ setup(
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml")),
+        (f"share/{PACKAGE}/rviz", glob("rviz/*.rviz")),
+        (f"share/{PACKAGE}/foxglove", glob("foxglove/*.json")),
     ],
     install_requires=["setuptools"],
     extras_require={"test": ["pytest"]},

@@ -46,6 +46,8 @@ def test_share_directory_is_indexed(install_space):
     assert (share / "package.xml").is_file()
     assert (share / "launch" / "monitor.launch.py").is_file()
     assert (share / "config" / "monitor.yaml").is_file()
+    assert (share / "rviz" / "monitor.rviz").is_file()
+    assert (share / "foxglove" / "lmd_ros.json").is_file()
 
 
 def test_executables_installed_and_run(install_space):

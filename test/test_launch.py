@@ -1,4 +1,8 @@
-"""The launch file builds a description with the node and its arguments (needs launch_ros)."""
+"""The launch file builds a description with the node and its arguments (needs launch_ros).
+
+It is loaded by path and its share paths are substitutions, so no installed or sourced package
+is needed to build and inspect the description.
+"""
 
 import importlib.util
 
@@ -20,7 +24,9 @@ def test_launch_description_declares_node_and_arguments(repo_root):
     spec.loader.exec_module(module)
     description = module.generate_launch_description()
     arguments = {e.name for e in description.entities if isinstance(e, DeclareLaunchArgument)}
-    assert arguments == {"config", "namespace", "use_sim_time"}
-    nodes = [e for e in description.entities if isinstance(e, Node)]
-    assert len(nodes) == 1
-    assert nodes[0].node_executable == "lmd_monitor"
+    assert arguments == {"config", "namespace", "use_sim_time", "rviz"}
+    executables = [e.node_executable for e in description.entities if isinstance(e, Node)]
+    assert executables.count("lmd_monitor") == 1
+    assert set(executables) <= {"lmd_monitor", "rviz2"}
+    optional = [e for e in description.entities if e.condition is not None]
+    assert len(optional) == 1, "rviz2 (or the note that it is missing) runs only with rviz:=true"

@@ -69,7 +69,7 @@ def drive(tmp_path_factory):
         bad_image = node.create_publisher(Image, "/camera/front/image_raw",
                                           qos_profile_sensor_data)
         injected = False
-        while time.time() < session.end + 2.0 and session.running():
+        while session.playing():
             executor.spin_once(timeout_sec=0.05)
             t = time.time() - session.start
             if not injected and t > 3.0:

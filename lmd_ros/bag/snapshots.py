@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lmd_ros.monitor.alarms import AlarmEvent, Level
+from lmd_ros.monitor.bev_picture import bev_picture
 from lmd_ros.monitor.core import FrameRecord, MonitorCore
-from lmd_ros.monitor.render import bev_composite, overlay_picture
+from lmd_ros.monitor.render import overlay_picture
 from lmd_ros.monitor.synchronizer import SyncedSet
 
 
@@ -53,6 +54,6 @@ class AlarmSnapshots:
             result = record.attribution
             self.snapshots.append(Snapshot(
                 event, result.stamp,
-                None if result.evidence is None else bev_composite(result.evidence,
-                                                                   result.modalities),
+                None if result.evidence is None else bev_picture(
+                    result, self.core.attributor.adapter.bev_grid, self.core.class_names),
                 overlay_picture(self.core.rig, record, synced)))

@@ -174,6 +174,13 @@ class AlarmMonitor:
                 events.append(event)
         return events
 
+    def reconfigure(self, config: AlarmConfig) -> None:
+        """New thresholds and timing at run time; levels and timers carry on. A changed
+        baseline replaces the configured or learnt one (None: learn it again)."""
+        old, self.config = self.config, config
+        for name, sensor in self._sensors.items():
+            sensor.reconfigure(config, config.baselines.get(name) != old.baselines.get(name))
+
     def status(self) -> dict[str, SensorStatus]:
         """The current state of every modality, for the diagnostics display."""
         return {name: sensor.status() for name, sensor in self._sensors.items()}
@@ -249,11 +256,9 @@ class _ShareAlarm:
 
     def __init__(self, baseline: float | None, config: AlarmConfig) -> None:
         self.config = config
-        self.baseline = baseline
         self.smoothed: float | None = None
         self.level = Level.OK
-        self.reason = "learning baseline" if baseline is None else f"baseline {baseline} configured"
-        self._warmup_shares: list[float] = []
+        self.rebase(baseline)
         self._below = {level: _Persistence() for level in (Level.WARN, Level.ERROR)}
         self._above = {level: _Persistence() for level in (Level.WARN, Level.ERROR)}
 
@@ -301,6 +306,12 @@ class _ShareAlarm:
             self.level = Level(self.level - 1)
         return self.level != old
 
+    def rebase(self, baseline: float | None) -> None:
+        """Use ``baseline`` from now on (None: learn it again over the warm-up)."""
+        self.baseline: float | None = baseline
+        self._warmup_shares: list[float] = []
+        self.reason = "learning baseline" if baseline is None else f"baseline {baseline} configured"
+
     def _learn(self, share: float) -> None:
         self._warmup_shares.append(share)
         count, needed = len(self._warmup_shares), self.config.warmup_frames
@@ -338,6 +349,11 @@ class _SensorAlarm:
         return AlarmEvent(
             stamp, self.name, old, new, reason, self._share.smoothed, self._share.baseline
         )
+
+    def reconfigure(self, config: AlarmConfig, new_baseline: bool) -> None:
+        self._silence.config = self._share.config = config
+        if new_baseline:
+            self._share.rebase(config.baselines.get(self.name))
 
     def status(self) -> SensorStatus:
         return SensorStatus(

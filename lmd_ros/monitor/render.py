@@ -1,4 +1,5 @@
-"""Pictures for people: the BEV contribution composite and the camera overlay (numpy only).
+"""Pictures for people: the modality palette and the camera overlay (numpy only; the annotated
+BEV picture is `bev_picture`).
 
 Colours are the Okabe–Ito palette, readable by colour-blind engineers; the same colour means the
 same sensor in RViz markers, images and the bag report.
@@ -43,21 +44,6 @@ def mix_colour(shares: Sequence[float], modalities: Sequence[str]) -> tuple[int,
     mixed = sum(np.array(modality_colour(m, k), float) * s
                 for k, (m, s) in enumerate(zip(modalities, shares, strict=True))) / total
     return tuple(round(float(c)) for c in mixed)
-
-
-def bev_composite(evidence: np.ndarray, modalities: Sequence[str], scale: int = 4) -> np.ndarray:
-    """(M, X, Y) evidence → RGB top-down image, forward up and left to the left.
-
-    All modalities share one scale (the 99.5th percentile of their summed evidence), so the
-    colour of a spot tells which sensor carries it and its brightness how strongly.
-    """
-    peak = np.percentile(evidence.sum(axis=0), 99.5)
-    image = np.zeros((*evidence.shape[1:], 3))
-    if peak > 0:
-        for k, (modality, layer) in enumerate(zip(modalities, evidence, strict=True)):
-            image += np.clip(layer / peak, 0, 1)[..., None] * modality_colour(modality, k)
-    top_down = np.clip(image, 0, 255).astype(np.uint8)[::-1, ::-1]
-    return np.ascontiguousarray(top_down.repeat(scale, axis=0).repeat(scale, axis=1))
 
 
 def box_corners(d: Detection) -> np.ndarray:

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 import rclpy
 from PIL import Image
 
+from lmd_ros.monitor.bev_picture import with_legend
 from lmd_ros.ros.observer import MonitorObserver
 from lmd_ros.ros.session import DriveScenario, SimulatedDrive
 from lmd_ros.world import parse_fault
 
 DEFAULT_FAULT = "lidar_dropout@12:22:0.995"
+OVERLAY_SCALE = 4
+"""The camera overlay is at the camera's resolution; saved 4x larger to be read."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,12 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     observer = MonitorObserver()
     alarm_overlay = None
     with SimulatedDrive(scenario, log_dir=args.out) as drive:
-        while time.time() < drive.end + 3.0 and drive.running():
+        while drive.playing():
             rclpy.spin_once(observer, timeout_sec=0.1)
             if alarm_overlay is None and _alarm_raised(observer) and observer.observation.overlay \
                     is not None:
                 alarm_overlay = observer.observation.overlay
-        alive = drive.running()
         codes = drive.stop()
         monitor_log = drive.log("monitor")
     observation = observer.observation
@@ -61,18 +62,27 @@ def main(argv: list[str] | None = None) -> int:
     _print_timeline(observation, drive.start)
     _print_shares(observation, drive.start, fault.start_s, fault.end_s)
     saved = []
-    for name, picture in (("bev_contributions", observation.bev),
-                          ("camera_overlay", alarm_overlay if alarm_overlay is not None
-                           else observation.overlay)):
+    overlay = alarm_overlay if alarm_overlay is not None else observation.overlay
+    modalities = _modalities(observation)
+    for name, picture in (
+        ("bev_contributions", observation.bev),
+        ("camera_overlay", None if overlay is None else with_legend(
+            overlay, modalities, ["box colour = modality mix, bar above a box = its shares"],
+            scale=OVERLAY_SCALE)),
+    ):
         if picture is not None:
             path = args.out / f"{name}.png"
-            Image.fromarray(picture).resize((picture.shape[1] * 2, picture.shape[0] * 2),
-                                            Image.NEAREST).save(path)
+            Image.fromarray(picture).save(path)
             saved.append(str(path))
     print(f"saved: {', '.join(saved)}; node logs in {args.out}")
-    print(f"frames analysed: {len(observation.detections)}; monitor exit code {codes['monitor']}"
-          f"{' (still running at the end)' if alive else ''}")
+    print(f"frames analysed: {len(observation.detections)}; monitor exit code {codes['monitor']}")
     return 0 if codes["monitor"] == 0 else 1
+
+
+def _modalities(observation) -> list[str]:
+    """The model's modalities, from the share fields of ``~/detections``."""
+    fields = observation.detections[0].fields if observation.detections else ()
+    return [f[2:] for f in fields if f.startswith("s_")]
 
 
 def _alarm_raised(observer) -> bool:
@@ -91,7 +101,7 @@ def _print_shares(observation, start: float, fault_start: float, fault_end: floa
     phases = {"before": (-np.inf, fault_start), "during": (fault_start, fault_end),
               "after": (fault_end, np.inf)}
     tables = [t for t in observation.detections if len(t.rows)]
-    modalities = [f[2:] for f in tables[0].fields if f.startswith("s_")] if tables else []
+    modalities = _modalities(observation)
     print("\nMean modality share per detection (score-weighted):")
     print(f"  {'phase':<8}{'frames':>7}" + "".join(f"{m:>9}" for m in modalities))
     for phase, (lo, hi) in phases.items():

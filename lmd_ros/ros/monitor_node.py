@@ -14,12 +14,13 @@ from collections.abc import Callable
 
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from rcl_interfaces.msg import ParameterDescriptor
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
+from lmd_ros.monitor import runtime_settings
 from lmd_ros.monitor.assembly import build_core
 from lmd_ros.monitor.core import TF_STATIC, TICK_S, FrameRecord
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
@@ -27,7 +28,7 @@ from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import MalformedMessage, seconds_to_stamp
 from lmd_ros.ros.diagnostics import diagnostics_message
 from lmd_ros.ros.inputs import InputStream, input_streams
-from lmd_ros.ros.outputs import frame_outputs
+from lmd_ros.ros.outputs import Detection3DArray, frame_outputs, standard_outputs
 from lmd_ros.ros.spinning import spin_until_shutdown
 
 
@@ -72,14 +73,18 @@ class MonitorNode(Node):
         self._lock = threading.Lock()
         self._rate_window = (self._now(), 0)
         self._subscribe()
+        standard = () if Detection3DArray is None else (("detections_3d", Detection3DArray),)
         self._outputs = {
             name: self.create_publisher(msg_type, f"~/{name}", 10)
             for name, msg_type in (("detections", PointCloud2), ("markers", MarkerArray),
-                                   ("bev_contributions", Image), ("camera_overlay", Image))
+                                   ("bev_contributions", Image), ("camera_overlay", Image),
+                                   *standard)
         }
         self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_timer(TICK_S, self._tick)
-        self.create_timer(self.settings.diagnostics_period, self._publish_diagnostics)
+        self._diagnostics_timer = self.create_timer(self.settings.diagnostics_period,
+                                                    self._publish_diagnostics)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
         self._worker = threading.Thread(target=self._work, name="lmd_worker", daemon=True)
         self._worker.start()
         self.get_logger().info(
@@ -93,8 +98,10 @@ class MonitorNode(Node):
         for name, default in vars(defaults).items():
             # lists are dynamically typed: an empty YAML list has no element type for rclpy to
             # match, so MonitorSettings checks their elements instead
-            descriptor = ParameterDescriptor(description=DESCRIPTIONS[name], read_only=True,
-                                             dynamic_typing=isinstance(default, tuple))
+            descriptor = ParameterDescriptor(
+                description=runtime_settings.describe(name, DESCRIPTIONS[name]),
+                read_only=not runtime_settings.is_dynamic(name),
+                dynamic_typing=isinstance(default, tuple))
             value = list(default) if isinstance(default, tuple) else default
             values[name] = self.declare_parameter(name, value, descriptor).value
         return MonitorSettings.from_parameters(values)
@@ -103,6 +110,20 @@ class MonitorNode(Node):
                                   reliability=ReliabilityPolicy.RELIABLE,
                                   durability=DurabilityPolicy.TRANSIENT_LOCAL)
     """/tf_static is latched: a late joiner still gets every transform."""
+
+    def _on_set_parameters(self, parameters) -> SetParametersResult:
+        """``ros2 param set``: validated as at start; a refused value changes nothing."""
+        try:
+            settings = runtime_settings.updated_settings(
+                self.settings, {p.name: p.value for p in parameters})
+        except InvalidSetting as error:
+            return SetParametersResult(successful=False, reason=str(error))
+        with self._lock:
+            runtime_settings.apply(self.core, settings)
+            self.settings = settings
+        self._diagnostics_timer.timer_period_ns = settings.diagnostics_period * 1e9
+        self.get_logger().info(f"parameters changed: {[p.name for p in parameters]}")
+        return SetParametersResult(successful=True)
 
     def _subscribe(self) -> None:
         qos = QoSProfile(
@@ -167,7 +188,9 @@ class MonitorNode(Node):
                     self.core.reject("frame", type(error).__name__)
 
     def _publish(self, record: FrameRecord, synced: SyncedSet) -> None:
-        for name, message in frame_outputs(self.core, record, synced).items():
+        messages = frame_outputs(self.core, record, synced) | \
+            standard_outputs(self.core, record)
+        for name, message in messages.items():
             self._outputs[name].publish(message)
         for event in record.events:
             self.get_logger().warning(

@@ -1,7 +1,9 @@
 """The monitor's output messages for one analysed frame (published live, recorded by bag analysis).
 
 ``~/detections`` is the machine-readable record: one PointCloud2 point per detection with fields
-``x y z l w h yaw class_id score c_<modality>… c_bias s_<modality>…`` (all FLOAT32).
+``x y z l w h yaw class_id score c_<modality>… c_bias s_<modality>…`` (all FLOAT32). Where
+``vision_msgs`` is installed the node also publishes ``~/detections_3d`` (the standard
+Detection3DArray: class and score, box; contributions stay in ``~/detections``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,21 @@ from sensor_msgs.msg import Image, PointCloud2
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
+try:  # a ROS apt package, not on PyPI: the standard detections are published where it exists
+    from vision_msgs.msg import (
+        BoundingBox3D,
+        Detection3D,
+        Detection3DArray,
+        ObjectHypothesisWithPose,
+    )
+except ImportError:
+    Detection3DArray = None
+
+from lmd_ros.adapters import BEVGrid
 from lmd_ros.monitor.attribution import FrameAttribution
+from lmd_ros.monitor.bev_picture import bev_picture
 from lmd_ros.monitor.core import FrameRecord, MonitorCore
-from lmd_ros.monitor.render import bev_composite, mix_colour, overlay_picture
+from lmd_ros.monitor.render import mix_colour, overlay_picture
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import array_to_pointcloud2, rgb_to_image, seconds_to_stamp
 
@@ -42,6 +56,36 @@ def detections_message(result: FrameAttribution, stamp: Time, frame_id: str) -> 
     )
 
 
+def detections_3d_message(result: FrameAttribution, stamp: Time, frame_id: str,
+                          class_names: Sequence[str]) -> Detection3DArray:
+    """vision_msgs/Detection3DArray: per detection its class name and score, and its box."""
+    header = Header(stamp=stamp, frame_id=frame_id)
+    detections = []
+    for i, d in enumerate(result.detections):
+        hypothesis = ObjectHypothesisWithPose()
+        hypothesis.hypothesis.class_id = class_names[d.class_id]
+        hypothesis.hypothesis.score = float(d.score)
+        hypothesis.pose.pose = _box_pose(d)
+        box = BoundingBox3D(center=_box_pose(d), size=Vector3(x=d.l, y=d.w, z=d.h))
+        detections.append(Detection3D(header=header, results=[hypothesis], bbox=box, id=str(i)))
+    return Detection3DArray(header=header, detections=detections)
+
+
+def _box_pose(d) -> Pose:
+    return Pose(position=Point(x=d.x, y=d.y, z=d.z),
+                orientation=Quaternion(z=float(np.sin(d.yaw / 2)), w=float(np.cos(d.yaw / 2))))
+
+
+def standard_outputs(core: MonitorCore, record: FrameRecord) -> dict[str, Any]:
+    """``detections_3d`` where vision_msgs is installed, else nothing (live node only: the
+    annotated bag keeps to the message types every rosbag2 reader knows)."""
+    if Detection3DArray is None:
+        return {}
+    result = record.attribution
+    return {"detections_3d": detections_3d_message(
+        result, seconds_to_stamp(result.stamp), core.settings.bev_frame, core.class_names)}
+
+
 def markers_message(
     result: FrameAttribution, stamp: Time, frame_id: str, class_names: Sequence[str]
 ) -> MarkerArray:
@@ -53,12 +97,9 @@ def markers_message(
     markers = [Marker(header=header, action=Marker.DELETEALL)]
     for i, (d, shares) in enumerate(zip(result.detections, result.shares, strict=True)):
         r, g, b = (c / 255 for c in mix_colour(shares, result.modalities))
-        pose = Pose(
-            position=Point(x=d.x, y=d.y, z=d.z),
-            orientation=Quaternion(z=float(np.sin(d.yaw / 2)), w=float(np.cos(d.yaw / 2))),
-        )
         markers.append(Marker(
-            header=header, ns="boxes", id=i, type=Marker.CUBE, action=Marker.ADD, pose=pose,
+            header=header, ns="boxes", id=i, type=Marker.CUBE, action=Marker.ADD,
+            pose=_box_pose(d),
             scale=Vector3(x=d.l, y=d.w, z=d.h), color=ColorRGBA(r=r, g=g, b=b, a=0.6),
             lifetime=MARKER_LIFETIME,
         ))
@@ -73,8 +114,9 @@ def markers_message(
     return MarkerArray(markers=markers)
 
 
-def bev_image_message(result: FrameAttribution, stamp: Time, frame_id: str) -> Image:
-    return rgb_to_image(bev_composite(result.evidence, result.modalities), stamp, frame_id)
+def bev_image_message(result: FrameAttribution, grid: BEVGrid, class_names: Sequence[str],
+                      stamp: Time, frame_id: str) -> Image:
+    return rgb_to_image(bev_picture(result, grid, class_names), stamp, frame_id)
 
 
 def frame_outputs(core: MonitorCore, record: FrameRecord, synced: SyncedSet) -> dict[str, Any]:
@@ -89,7 +131,8 @@ def frame_outputs(core: MonitorCore, record: FrameRecord, synced: SyncedSet) -> 
         "markers": markers_message(result, stamp, frame_id, class_names),
     }
     if result.evidence is not None:
-        messages["bev_contributions"] = bev_image_message(result, stamp, frame_id)
+        messages["bev_contributions"] = bev_image_message(
+            result, core.attributor.adapter.bev_grid, class_names, stamp, frame_id)
     if core.settings.publish_camera_overlay and \
             (overlay := overlay_picture(core.rig, record, synced)) is not None:
         name, picture = overlay

@@ -1,8 +1,11 @@
 """`lmd_sensor_sim`: publish the synthetic world's sensors on the real topics, with scripted faults.
 
-Frames follow the clock: on each tick the node publishes the frame that belongs to the elapsed
-time, so a slow machine skips frames instead of drifting behind. A silent sensor (fault
-``<sensor>_silent``) publishes nothing, exactly as a dead driver would.
+Rendering a frame (ray-cast LiDAR, four cameras) is slower than 10 Hz on a loaded CPU, so the
+whole drive is rendered into memory (~0.6 MB a frame) before the clock starts; playing is then
+only publishing, and the announced rate is the delivered one. Frames still follow the clock: on
+each tick the node publishes the frame that belongs to the elapsed time, so a stalled process
+skips frames (warned, counted, and summed up at the end) instead of drifting behind. A silent
+sensor (fault ``<sensor>_silent``) publishes nothing, exactly as a dead driver would.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import argparse
 import dataclasses
 import math
 import sys
+import time
+from pathlib import Path
 
 import rclpy
 from rcl_interfaces.msg import ParameterDescriptor
@@ -26,6 +31,7 @@ from lmd_ros.ros.spinning import spin_until_shutdown
 from lmd_ros.world import Drive, WorldConfig, default_rig, parse_fault
 
 DEFAULTS = MonitorSettings()
+TICKS_PER_FRAME = 4
 
 
 class SensorSimNode(Node):
@@ -42,7 +48,12 @@ class SensorSimNode(Node):
         radar_topic = self._param("radar_topic", DEFAULTS.radar_topics[0], "Radar topic")
         lidar_topic = self._param("lidar_topic", DEFAULTS.lidar_topics[0], "LiDAR topic")
         start_stamp = self._param(
-            "start_stamp", 0.0, "Clock time (s) at which frame 0 plays; 0 = at start-up"
+            "start_stamp", 0.0, "Earliest clock time (s) at which frame 0 plays; 0 = as soon as "
+            "the drive is rendered"
+        )
+        ready_file = self._param(
+            "ready_file", "", "When set, the clock time (s) of frame 0 is written to this file "
+            "once the drive is rendered (how a supervisor learns when playing starts)"
         )
 
         config = WorldConfig(rate_hz=rate_hz, duration_s=duration_s)
@@ -60,17 +71,34 @@ class SensorSimNode(Node):
         streams = [s for s in input_streams(settings) if s.msg_type in (Image, PointCloud2,
                                                                          CameraInfo)]
         self._topics = {s.source: s.topic for s in streams}
-        self._publishers = {
+        self._sensor_publishers = {  # not `_publishers`: rclpy's Node owns that attribute
             s.topic: self.create_publisher(s.msg_type, s.topic, qos_profile_sensor_data)
             for s in streams
         }
-        self._start_ns = int(start_stamp * 1e9) or self.get_clock().now().nanoseconds
+        started = time.monotonic()
+        self._frames = [frame_messages(frame, seconds_to_stamp(frame.stamp), self._topics, rig)
+                        for frame, _ in self._drive]
+        render_s = time.monotonic() - started
+        lead_ns = int(1e9 / rate_hz)  # frame 0 one period from now at the earliest
+        now_ns = self.get_clock().now().nanoseconds
+        self._start_ns = max(int(start_stamp * 1e9), now_ns + lead_ns)
+        if start_stamp and self._start_ns > start_stamp * 1e9:
+            self.get_logger().info(
+                f"rendering ended {(now_ns * 1e-9 - start_stamp):.1f} s after the requested "
+                "start; frame 0 plays now"
+            )
+        if ready_file:  # written whole, then renamed: a reader never sees half a number
+            partial = Path(f"{ready_file}.partial")
+            partial.write_text(f"{self._start_ns * 1e-9:.9f}\n")
+            partial.replace(ready_file)
         self._last_index = -1
+        self._published = 0
         self.finished = False
-        self.create_timer(1.0 / rate_hz, self._tick)
+        # several ticks per frame: a tick's jitter can then never skip a frame
+        self.create_timer(1.0 / (TICKS_PER_FRAME * rate_hz), self._tick)
         self.get_logger().info(
-            f"playing seed {seed} for {duration_s:.0f} s at {rate_hz:g} Hz, faults: "
-            f"{[t for t in faults if t] or 'none'}"
+            f"rendered {len(self._frames)} frames in {render_s:.1f} s; playing seed {seed} for "
+            f"{duration_s:.0f} s at {rate_hz:g} Hz, faults: {[t for t in faults if t] or 'none'}"
         )
 
     def _param(self, name: str, default, description: str):
@@ -80,18 +108,32 @@ class SensorSimNode(Node):
     def _tick(self) -> None:
         elapsed_s = (self.get_clock().now().nanoseconds - self._start_ns) * 1e-9
         index = math.floor(elapsed_s * self._drive.config.rate_hz)
-        if index < 0:
+        if index < 0 or index == self._last_index or self.finished:
             return
-        if index >= len(self._drive):
+        if index >= len(self._frames):
+            self._report_rate()
             self.finished = True
             return
-        if index == self._last_index:
-            return
+        if index > self._last_index + 1:
+            self.get_logger().warning(
+                f"behind the {self._drive.config.rate_hz:g} Hz clock: skipped frames "
+                f"{self._last_index + 1}..{index - 1}", throttle_duration_sec=2.0)
         self._last_index = index
-        frame, _ = self._drive.frame(index)
-        stamp = seconds_to_stamp(self._start_ns * 1e-9 + frame.stamp)
-        for topic, message in frame_messages(frame, stamp, self._topics, self._drive.rig):
-            self._publishers[topic].publish(message)
+        self._published += 1
+        stamp = seconds_to_stamp(self._start_ns * 1e-9 + self._drive.stamp(index))
+        for topic, message in self._frames[index]:
+            message.header.stamp = stamp
+            self._sensor_publishers[topic].publish(message)
+
+    def _report_rate(self) -> None:
+        """The achieved rate, next to the announced one; a warning when frames were skipped."""
+        rate_hz = self._drive.config.rate_hz
+        achieved_hz = self._published / self._drive.config.duration_s
+        text = (f"published {self._published} of {len(self._frames)} frames: {achieved_hz:.1f} "
+                f"Hz achieved of {rate_hz:g} Hz announced")
+        log = self.get_logger()
+        (log.warning if self._published < len(self._frames) else log.info)(text)
+
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv if argv is None else ["lmd_sensor_sim", *argv]

@@ -1,8 +1,9 @@
 """Run the real monitor node against the sensor simulator, as two processes over DDS.
 
-Used by ``lmd_demo`` and by the node tests. Frame 0 of the drive plays at a fixed wall-clock
-time (``start``), so fault windows are known in absolute stamps: fault ``a:b`` covers
-``start + a`` to ``start + b``.
+Used by ``lmd_demo`` and by the node tests. Frame 0 of the drive plays at a wall-clock time
+(``start``) that the simulator reports once it has rendered the drive (no earlier than
+``start_delay_s`` after launch), so fault windows are known in absolute stamps: fault ``a:b``
+covers ``start + a`` to ``start + b``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class DriveScenario:
     monitor: dict[str, Any] = field(default_factory=dict)
     start_delay_s: float = 8.0
     """Time for the monitor to load its model and for DDS discovery before frame 0."""
+    render_timeout_s: float = 600.0
+    """How long the simulator may take to render the drive before playing it."""
 
 
 def _typed_like_defaults(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -64,6 +67,7 @@ class SimulatedDrive:
             "lmd_sensor_sim": {"ros__parameters": {
                 "seed": s.seed, "rate_hz": float(s.rate_hz), "duration_s": float(s.duration_s),
                 "faults": list(s.faults) or [""], "start_stamp": self.start,
+                "ready_file": str(self._ready_file),
             }},
         }
         params_file = Path(self._workdir.name) / "params.yaml"
@@ -76,7 +80,22 @@ class SimulatedDrive:
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                 env=os.environ.copy(),
             )
+        self.start = self._wait_until_rendered()
         return self
+
+    @property
+    def _ready_file(self) -> Path:
+        return Path(self._workdir.name) / "sim_ready"
+
+    def _wait_until_rendered(self) -> float:
+        """Block until the simulator says when frame 0 plays; fail if it died or took too long."""
+        deadline = time.monotonic() + self.scenario.render_timeout_s
+        while not self._ready_file.is_file():
+            if self._processes["sim"].poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the simulator did not start playing:\n{self.log('sim')}")
+            time.sleep(0.1)
+        return float(self._ready_file.read_text())
 
     @property
     def end(self) -> float:
@@ -84,6 +103,12 @@ class SimulatedDrive:
 
     def running(self) -> bool:
         return all(p.poll() is None for p in self._processes.values())
+
+    def playing(self, grace_s: float = 0.5) -> bool:
+        """While both processes run and the drive plays, plus ``grace_s`` for the results of the
+        last frames. Not longer: after the drive every sensor falls silent and the monitor
+        rightly raises silence alarms, which belong to no scenario."""
+        return time.time() < self.end + grace_s and self.running()
 
     def pid(self, name: str) -> int:
         return self._processes[name].pid
