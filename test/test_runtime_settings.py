@@ -5,10 +5,10 @@ from types import SimpleNamespace
 import pytest
 
 from lmd_ros.monitor.alarms import Level
+from lmd_ros.monitor.assembly import rig_sources
 from lmd_ros.monitor.core import MonitorCore
 from lmd_ros.monitor.runtime_settings import DYNAMIC, apply, describe, updated_settings
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
-from lmd_ros.world import default_rig
 
 MODALITIES = ("camera", "radar", "lidar")
 
@@ -18,7 +18,7 @@ def _core(settings: MonitorSettings) -> MonitorCore:
     attributor = SimpleNamespace(modalities=MODALITIES, adapter=adapter,
                                  score_threshold=settings.score_threshold,
                                  max_detections=settings.max_detections)
-    return MonitorCore(settings, attributor, default_rig())
+    return MonitorCore(settings, attributor, rig_sources(settings))
 
 
 def test_every_dynamic_name_is_a_setting_and_descriptions_say_which():
@@ -35,8 +35,8 @@ def test_a_valid_change_is_validated_as_a_whole():
 
 
 def test_structural_settings_are_refused():
-    with pytest.raises(InvalidSetting, match="parameter 'radar_topic': read-only"):
-        updated_settings(MonitorSettings(), {"radar_topic": "/other"})
+    with pytest.raises(InvalidSetting, match="parameter 'radar_topics': read-only"):
+        updated_settings(MonitorSettings(), {"radar_topics": ("/other",)})
 
 
 def test_apply_reaches_attribution_and_alarms_and_keeps_alarm_state():
