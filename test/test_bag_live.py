@@ -13,23 +13,12 @@ node sees the same messages on the same clock and forms the same sets.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-
 import numpy as np
 import pytest
-from ros_testing import ros_node, spin_until
+from ros_testing import module_processes, ros_node, spin_until
 from test_bag_support import WORKDIR, columns, healthy, node_config, synthetic_bag
 
 from lmd_ros.ros.observer import MonitorObserver
-
-
-def _start(module: str, *args: str, log: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", module, *args],
-                            stdout=(WORKDIR / log).open("w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
 
 
 @pytest.fixture(scope="module")
@@ -39,25 +28,20 @@ def played():
     with ros_node("lmd_test_live") as (node, executor):
         observer = MonitorObserver(context=node.context)
         executor.add_node(observer)
-        processes = [_start("lmd_ros.ros.monitor_node", "--ros-args", "--params-file",
-                            str(node_config()), log="live_monitor.log")]
-        try:
+        with module_processes(WORKDIR) as start:
+            start("lmd_ros.ros.monitor_node", "--ros-args", "--params-file",
+                  str(node_config()), log="live_monitor.log")
             detections = [s for s in observer.subscriptions
                           if s.topic_name == "/lmd_monitor/detections"]
             assert spin_until(executor, lambda: node.count_subscribers("/lidar/points") > 0
                               and detections[0].get_publisher_count() > 0,
                               60.0), (WORKDIR / "live_monitor.log").read_text()
-            processes.append(_start("lmd_ros.bag.play", str(bag), "--rate", "0.1", "--delay",
-                                    "0.5", "--wait-for-subscribers", log="live_player.log"))
-            spin_until(executor, lambda: processes[1].poll() is not None, 60.0)
+            player = start("lmd_ros.bag.play", str(bag), "--rate", "0.1", "--delay", "0.5",
+                           "--wait-for-subscribers", log="live_player.log")
+            spin_until(executor, lambda: player.poll() is not None, 60.0)
             last = columns(out / "frames.parquet")["stamp"][-1]
             spin_until(executor, lambda: any(abs(t.stamp - last) < 1e-6
                                              for t in observer.observation.detections), 5.0)
-        finally:
-            for process in processes:
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGINT)
-                process.wait(timeout=15)
         executor.remove_node(observer)
         observer.destroy_node()
     return out, observer.observation.detections, (WORKDIR / "live_monitor.log").read_text()

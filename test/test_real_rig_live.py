@@ -6,15 +6,11 @@ calibration came from."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import yaml
-from ros_testing import ros_node, spin_until
+from ros_testing import module_processes, ros_node, spin_until
 from test_bag_support import WORKDIR
 
 from lmd_ros.bag.make_bag import make_bag
@@ -22,12 +18,6 @@ from lmd_ros.calibration import save_rig
 from lmd_ros.monitor.rig_settings import settings_for_rig
 from lmd_ros.ros.observer import MonitorObserver
 from lmd_ros.world import six_camera_rig
-
-
-def _start(module: str, *args: str, log: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", module, *args],
-                            stdout=(WORKDIR / log).open("w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +42,16 @@ def observed():
     with ros_node("lmd_test_rig_live") as (node, executor):
         observer = MonitorObserver(context=node.context)
         executor.add_node(observer)
-        processes = [_start("lmd_ros.ros.monitor_node", "--ros-args", "--params-file",
-                            str(config), log="rig_live_monitor.log")]
-        try:
+        with module_processes(WORKDIR) as start:
+            start("lmd_ros.ros.monitor_node", "--ros-args", "--params-file", str(config),
+                  log="rig_live_monitor.log")
             assert spin_until(
                 executor, lambda: node.count_subscribers("/camera/back/camera_info") > 0, 60.0
             ), (WORKDIR / "rig_live_monitor.log").read_text()
-            processes.append(_start("lmd_ros.bag.play", str(bag), "--rate", "0.2", "--delay",
-                                    "0.5", "--wait-for-subscribers", log="rig_live_player.log"))
-            spin_until(executor, lambda: processes[1].poll() is not None, 90.0)
+            player = start("lmd_ros.bag.play", str(bag), "--rate", "0.2", "--delay", "0.5",
+                           "--wait-for-subscribers", log="rig_live_player.log")
+            spin_until(executor, lambda: player.poll() is not None, 90.0)
             spin_until(executor, lambda: len(observer.observation.inputs) >= 2, 10.0)
-        finally:
-            for process in processes:
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGINT)
-                process.wait(timeout=15)
         executor.remove_node(observer)
         observer.destroy_node()
     return observer.observation, (WORKDIR / "rig_live_monitor.log").read_text()
