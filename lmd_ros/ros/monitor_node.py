@@ -20,6 +20,7 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
+from lmd_ros.monitor.alarms import AlarmEvent
 from lmd_ros.monitor.assembly import build_core
 from lmd_ros.monitor.core import TICK_S, FrameRecord
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
@@ -137,8 +138,7 @@ class MonitorNode(Node):
         with self._lock:
             sets, events = self.core.tick(now)
         self._dispatch(sets)
-        if events:
-            self._publish_diagnostics()
+        self._report(events)
 
     def _work(self) -> None:
         while (synced := self._mailbox.take()) is not None:
@@ -155,11 +155,14 @@ class MonitorNode(Node):
     def _publish(self, record: FrameRecord, synced: SyncedSet) -> None:
         for name, message in frame_outputs(self.core, self._rig, record, synced).items():
             self._outputs[name].publish(message)
-        for event in record.events:
-            self.get_logger().warning(
-                f"{event.sensor}: {event.old.name} -> {event.new.name} ({event.reason})"
-            )
-        if record.events:
+        self._report(record.events)
+
+    def _report(self, events: list[AlarmEvent]) -> None:
+        """Log each level change once (recoveries at INFO) and publish them at once."""
+        for event in events:
+            log = self.get_logger().info if event.new < event.old else self.get_logger().warning
+            log(f"{event.sensor}: {event.old.name} -> {event.new.name} ({event.reason})")
+        if events:
             self._publish_diagnostics()
 
     def _publish_diagnostics(self) -> None:
