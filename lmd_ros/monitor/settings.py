@@ -62,6 +62,7 @@ class MonitorSettings:
     baseline_radar: float = -1.0
     baseline_lidar: float = -1.0
     publish_camera_overlay: bool = True
+    max_image_pixels: int = 3840 * 2160
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -129,6 +130,8 @@ DESCRIPTIONS: dict[str, str] = {
     "baseline_radar": "Radar baseline share in [0, 1]; -1 = learn over the warm-up",
     "baseline_lidar": "LiDAR baseline share in [0, 1]; -1 = learn over the warm-up",
     "publish_camera_overlay": "Also publish ~/camera_overlay (first camera with boxes and shares)",
+    "max_image_pixels": "Images with more pixels (as their header declares) are refused before "
+    "decoding: a small compressed image can declare a huge size (a decompression bomb)",
 }
 
 
@@ -153,6 +156,7 @@ def _validate(s: MonitorSettings) -> None:
             "must be best_effort or reliable")
     require("torch_threads", s.torch_threads >= 1, "must be >= 1")
     require("qos_depth", s.qos_depth >= 1, "must be >= 1")
+    require("max_image_pixels", s.max_image_pixels >= 1, "must be >= 1")
     require("slop", s.slop > 0, "must be > 0")
     require("stale_after", s.stale_after > s.slop, "must be greater than slop")
     require("score_threshold", 0 < s.score_threshold < 1, "must be in (0, 1)")

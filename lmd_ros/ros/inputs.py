@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,8 @@ def input_streams(settings: MonitorSettings) -> tuple[InputStream, ...]:
         compressed = topic.endswith("/compressed")
         streams.append(InputStream(
             topic, CAMERA_PREFIX + name, CompressedImage if compressed else Image,
-            compressed_image_to_rgb if compressed else image_to_rgb,
+            partial(compressed_image_to_rgb if compressed else image_to_rgb,
+                    max_pixels=settings.max_image_pixels),
         ))
     clouds = {"radar": (settings.radar_topic, RADAR_FIELDS),
               "lidar": (settings.lidar_topic, LIDAR_FIELDS)}
