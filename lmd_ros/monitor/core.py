@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from lmd_ros.monitor.alarms import AlarmConfig, AlarmEvent, AlarmMonitor
+from lmd_ros.monitor.alarms import AlarmConfig, AlarmEvent, AlarmMonitor, InputFault, Level
 from lmd_ros.monitor.attribution import Attributor, FrameAttribution
 from lmd_ros.monitor.settings import MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet, Synchronizer
+from lmd_ros.monitor.watchdog import OutputWatchdog
 from lmd_ros.sensors import Rig, SensorFrame
 
 CAMERA_PREFIX = "camera/"
@@ -30,6 +31,12 @@ def alarm_config(settings: MonitorSettings, modalities: tuple[str, ...]) -> Alar
         clear_s=settings.clear_s,
         silent_after_s=settings.silent_after_s,
     )
+
+
+def failure_reason(error: Exception, limit: int = 120) -> str:
+    """What a failed frame is counted under: the exception type and its text, one short line."""
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def sensor_kind(source: str) -> str:
@@ -69,6 +76,7 @@ class MonitorCore:
         self.sources = configured_sources(settings)
         self.synchronizer = Synchronizer(self.sources, settings.slop, settings.stale_after)
         self.alarms = AlarmMonitor(self.modalities, alarm_config(settings, self.modalities))
+        self.watchdog = OutputWatchdog(self.modalities, settings.stale_after + settings.hold_s)
         self.rejected: Counter[tuple[str, str]] = Counter()
         self.skipped_sets = 0
         self.dropped_detections = 0
@@ -106,15 +114,48 @@ class MonitorCore:
         self.dropped_detections += attribution.dropped
         latency = now - attribution.stamp
         self.latency_s = latency
+        self.watchdog.processed(now, attribution.present)
         shares = attribution.frame_shares() or dict.fromkeys(self.modalities)
-        events = self.alarms.update(now, shares, self.ages(now))
-        return FrameRecord(attribution, events, latency)
+        return FrameRecord(attribution, self._update_alarms(now, shares), latency)
+
+    def frame_failed(self, reason: str) -> None:
+        """A set the model could not analyse: counted per reason, shown by the watchdog."""
+        self.reject("frame", reason)
+        self.watchdog.failed(reason)
 
     def tick(self, now: float) -> tuple[list[SyncedSet], list[AlarmEvent]]:
         """Periodic: flush sets a stale source was holding back, and check for silence."""
         sets = self.synchronizer.poll(now)
-        events = self.alarms.update(now, dict.fromkeys(self.modalities), self.ages(now))
-        return sets, events
+        return sets, self._update_alarms(now, dict.fromkeys(self.modalities))
+
+    def _update_alarms(self, now: float, shares: dict[str, float | None]) -> list[AlarmEvent]:
+        ages = self.ages(now)
+        alive = [m for m, age in ages.items()
+                 if age is not None and age <= self.settings.silent_after_s]
+        self.watchdog.observe(now, alive)
+        return self.alarms.update(now, shares, ages, self.faults(now))
+
+    def faults(self, now: float) -> dict[str, InputFault]:
+        """Per modality: sources whose stamps cannot be matched (ERROR when all of its sources
+        are affected, WARN when some are), else what the output watchdog finds."""
+        faults = self.watchdog.faults(now)
+        unusable = self.synchronizer.unusable(now)
+        for modality in self.modalities:
+            sources = self.topics_of(modality)
+            bad = [s for s in sources if s in unusable]
+            if bad:
+                reason = unusable[bad[0]] if sources == (bad[0],) else "; ".join(
+                    f"{s}: {unusable[s]}" for s in bad)
+                faults[modality] = InputFault(
+                    Level.ERROR if len(bad) == len(sources) else Level.WARN, reason)
+        return faults
+
+    def pipeline_health(self, now: float) -> tuple[Level, str]:
+        """The pipeline status: the watchdog's verdict, at least WARN once input was rejected."""
+        level, reason = self.watchdog.pipeline(now)
+        if level == Level.OK and self.rejected:
+            return Level.WARN, f"{sum(self.rejected.values())} messages rejected"
+        return level, reason
 
     def ages(self, now: float) -> dict[str, float | None]:
         """Age of each modality's freshest message: a modality lives while any of its sensors

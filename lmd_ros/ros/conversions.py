@@ -136,6 +136,8 @@ def compressed_image_to_rgb(msg: CompressedImage, max_pixels: int = MAX_IMAGE_PI
         with PILImage.open(io.BytesIO(msg.data), formats=("JPEG", "PNG")) as image:
             _check_size(*image.size, max_pixels)
             return np.array(image.convert("RGB"))
+    except MalformedMessage:
+        raise
     # Pillow reports corrupt PNG chunks as SyntaxError, alongside OSError for the rest.
     except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
         raise MalformedMessage("undecodable image", f"{msg.format!r}: {error}") from error

@@ -12,6 +12,7 @@ from std_msgs.msg import Header
 
 from lmd_ros.monitor.alarms import Level, SensorStatus
 from lmd_ros.monitor.core import MonitorCore
+from lmd_ros.ros.conversions import stamp_to_seconds
 
 NODE = "lmd_monitor"
 
@@ -69,8 +70,7 @@ def diagnostics_message(
         **dropped,
         **rejected,
     }
-    level = Level.WARN if core.rejected else Level.OK
-    message = f"{sum(core.rejected.values())} messages rejected" if core.rejected else "running"
+    level, message = core.pipeline_health(stamp_to_seconds(stamp))
     statuses.append(DiagnosticStatus(
         level=bytes([int(level)]),
         name=f"{NODE}: pipeline",

@@ -22,7 +22,7 @@ from visualization_msgs.msg import MarkerArray
 
 from lmd_ros.monitor.alarms import AlarmEvent
 from lmd_ros.monitor.assembly import build_core
-from lmd_ros.monitor.core import TICK_S, FrameRecord
+from lmd_ros.monitor.core import TICK_S, FrameRecord, failure_reason
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import MalformedMessage, seconds_to_stamp
@@ -148,9 +148,11 @@ class MonitorNode(Node):
                     record = self.core.record(attribution, self._now())
                 self._publish(record, synced)
             except Exception as error:  # one bad frame must not stop the monitor
-                self.get_logger().error(f"frame {synced.stamp:.3f} failed: {error!r}")
+                reason = failure_reason(error)
+                self.get_logger().error(f"frame {synced.stamp:.3f} failed: {reason}",
+                                        throttle_duration_sec=5.0)
                 with self._lock:
-                    self.core.reject("frame", type(error).__name__)
+                    self.core.frame_failed(reason)
 
     def _publish(self, record: FrameRecord, synced: SyncedSet) -> None:
         for name, message in frame_outputs(self.core, self._rig, record, synced).items():
@@ -160,8 +162,11 @@ class MonitorNode(Node):
     def _report(self, events: list[AlarmEvent]) -> None:
         """Log each level change once (recoveries at INFO) and publish them at once."""
         for event in events:
-            log = self.get_logger().info if event.new < event.old else self.get_logger().warning
-            log(f"{event.sensor}: {event.old.name} -> {event.new.name} ({event.reason})")
+            text = f"{event.sensor}: {event.old.name} -> {event.new.name} ({event.reason})"
+            if event.new < event.old:
+                self.get_logger().info(text)
+            else:
+                self.get_logger().warning(text)
         if events:
             self._publish_diagnostics()
 

@@ -35,6 +35,8 @@ class Observation:
 
     levels: dict[str, list[tuple[float, Level, str]]] = field(default_factory=dict)
     pipeline: list[tuple[float, dict[str, str]]] = field(default_factory=list)
+    pipeline_levels: list[tuple[float, Level, str]] = field(default_factory=list)
+    """The pipeline status's (stamp, level, message) history."""
     detections: list[DetectionTable] = field(default_factory=list)
     bev: np.ndarray | None = None
     overlay: np.ndarray | None = None
@@ -70,6 +72,8 @@ class MonitorObserver(Node):
                 )
             elif status.name.endswith(": pipeline"):
                 self.observation.pipeline.append((stamp, values))
+                self.observation.pipeline_levels.append(
+                    (stamp, Level(int.from_bytes(status.level, "little")), status.message))
 
     def _on_detections(self, msg: PointCloud2) -> None:
         fields = tuple(f.name for f in msg.fields)
