@@ -125,8 +125,8 @@ def test_frames_failing_in_the_model_make_the_pipeline_error_with_the_exception_
 
 def test_a_decompression_bomb_is_refused_and_nothing_else_goes_silent(monitor):
     executor, feeder, observer, process = monitor
+    bomb = png_bomb(9000, 9000)  # ~1 s to compress: before the inputs are checked healthy
     _healthy(monitor)
-    bomb = png_bomb(9000, 9000)
 
     def bombs(source, message):
         if source == "camera/front":

@@ -45,8 +45,10 @@ def _sensor_status(
 
 
 def diagnostics_message(
-    core: MonitorCore, stamp: Time, sets_per_second: float | None
+    core: MonitorCore, stamp: Time, sets_per_second: float | None,
+    extra: dict[str, float | int | str | None] | None = None,
 ) -> DiagnosticArray:
+    """Every status; ``extra`` adds values to the pipeline status (e.g. analysis restarts)."""
     settings = core.settings
     topics = {
         "camera": list(settings.camera_topics),
@@ -67,6 +69,7 @@ def diagnostics_message(
         "sets_skipped_busy": core.skipped_sets,
         "latency_s": core.latency_s,
         "device": str(core.attributor.device),
+        **(extra or {}),
         **dropped,
         **rejected,
     }

@@ -1,9 +1,10 @@
 """`lmd_monitor`: the live node. Sensors in; contributions, overlays and alarms out.
 
-Threads: subscription callbacks only convert and synchronise (cheap); a worker thread runs the
-model + decomposition on the newest complete set, so callbacks never block and a slow model
-skips sets (counted) instead of growing a queue. All `MonitorCore` state is touched under one
-lock; the heavy `analyse` runs outside it.
+Threads: subscription callbacks only convert and synchronise (cheap); a worker thread hands the
+newest complete set to the analysis child process (model + decomposition, see
+`analysis_process`) and waits for its answer without holding the GIL, so callbacks and the
+diagnostics timer are never starved, and a slow model skips sets (counted) instead of growing a
+queue. All `MonitorCore` state is touched under one lock; the analysis runs outside it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sensor_msgs.msg import Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
 from lmd_ros.monitor.alarms import AlarmEvent
+from lmd_ros.monitor.analysis_process import AnalysisDied, AnalysisProcess, FrameFailed
 from lmd_ros.monitor.assembly import build_core
 from lmd_ros.monitor.core import TICK_S, FrameRecord, failure_reason
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
@@ -67,9 +69,11 @@ class MonitorNode(Node):
     def __init__(self) -> None:
         self._mailbox = LatestSet()
         self._worker: threading.Thread | None = None
+        self._analysis: AnalysisProcess | None = None
         super().__init__("lmd_monitor")
         self.settings = self._declare_settings()
         self.core, self._rig = build_core(self.settings)
+        self._analysis = AnalysisProcess(self.settings)
         self._lock = threading.Lock()
         self._rate_window = (self._now(), 0)
         self._subscribe()
@@ -143,12 +147,15 @@ class MonitorNode(Node):
     def _work(self) -> None:
         while (synced := self._mailbox.take()) is not None:
             try:
-                attribution = self.core.analyse(synced)
+                attribution = self._analysis.analyse(self.core.frame(synced), self._rig)
                 with self._lock:
                     record = self.core.record(attribution, self._now())
                 self._publish(record, synced)
             except Exception as error:  # one bad frame must not stop the monitor
-                reason = failure_reason(error)
+                if self._mailbox.closed:
+                    return
+                reason = str(error) if isinstance(error, (FrameFailed, AnalysisDied)) \
+                    else failure_reason(error)
                 self.get_logger().error(f"frame {synced.stamp:.3f} failed: {reason}",
                                         throttle_duration_sec=5.0)
                 with self._lock:
@@ -177,7 +184,8 @@ class MonitorNode(Node):
             rate = (self.core.processed - processed) / (now - since) if now > since else None
             if now - since >= self.settings.diagnostics_period:
                 self._rate_window = (now, self.core.processed)
-            message = diagnostics_message(self.core, seconds_to_stamp(now), rate)
+            message = diagnostics_message(self.core, seconds_to_stamp(now), rate,
+                                          {"analysis_restarts": self._analysis.restarts})
         self._diagnostics.publish(message)
 
     def _now(self) -> float:
@@ -185,6 +193,8 @@ class MonitorNode(Node):
 
     def destroy_node(self) -> None:
         self._mailbox.close()
+        if self._analysis is not None:
+            self._analysis.close()
         if self._worker is not None:
             self._worker.join(timeout=5.0)
         super().destroy_node()
