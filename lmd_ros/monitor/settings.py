@@ -7,6 +7,8 @@ analysis can never disagree on topics, thresholds or calibration.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -74,8 +76,9 @@ class MonitorSettings:
         unknown = sorted(set(values) - known - {"use_sim_time"})
         if unknown:
             raise InvalidSetting(unknown[0], f"unknown parameter; known: {sorted(known)}", None)
+        defaults = cls()
         converted = {
-            name: tuple(value) if isinstance(value, list) else value
+            name: _typed(name, value, getattr(defaults, name))
             for name, value in values.items()
             if name in known
         }
@@ -135,10 +138,43 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
+_TOPIC = re.compile(r"(~/|/)?[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
+"""A ROS topic name (no substitutions): tokens of letters, digits and _ separated by /."""
+
+
+def _typed(name: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of ``default``; an integer is accepted for a double (``slop:=1``
+    is 1.0: ROS would refuse it for the type alone), nothing else is converted."""
+    if isinstance(default, tuple):
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise InvalidSetting(name, "must be a non-empty list of strings (ROS cannot type an "
+                                 "empty list)" if value is None else "must be a list of strings",
+                                 value)
+        return tuple(value)
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if type(value) is not type(default):
+        raise InvalidSetting(name, f"must be {_TYPE_NAMES[type(default)]}", value)
+    return value
+
+
+_TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
 def _validate(s: MonitorSettings) -> None:
     def require(name: str, ok: bool, reason: str) -> None:
         if not ok:
             raise InvalidSetting(name, reason, getattr(s, name))
+
+    for f in fields(s):
+        value = getattr(s, f.name)
+        if isinstance(value, float):
+            require(f.name, math.isfinite(value), "must be finite")
+    require("camera_names", len(s.camera_names) >= 1, "needs at least one camera")
+    for name in ("camera_topics", "radar_topic", "lidar_topic"):
+        topics = getattr(s, name)
+        for topic in topics if isinstance(topics, tuple) else [topics] if topics else []:
+            require(name, bool(_TOPIC.fullmatch(topic)), f"{topic!r} is not a valid topic name")
 
     require("camera_names", len(set(s.camera_names)) == len(s.camera_names), "names must be unique")
     require(

@@ -9,13 +9,17 @@ queue. All `MonitorCore` state is touched under one lock; the analysis runs outs
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor
+from rclpy._rclpy_pybind11 import RCLError
+from rclpy.exceptions import NameValidationException
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image, PointCloud2
@@ -93,12 +97,22 @@ class MonitorNode(Node):
         )
 
     def _declare_settings(self) -> MonitorSettings:
+        """Declare every setting; the types are checked by `MonitorSettings` (dynamic typing
+        here, so that ``slop:=abc`` is one line naming ``slop``, not rclpy's traceback, and
+        ``slop:=1`` is accepted as 1.0). A parameter given for this node that it does not
+        declare (``sloop:=0.1``) is refused, not ignored."""
         defaults = MonitorSettings()
         values = {}
         for name, default in vars(defaults).items():
-            descriptor = ParameterDescriptor(description=DESCRIPTIONS[name], read_only=True)
+            descriptor = ParameterDescriptor(description=DESCRIPTIONS[name], read_only=True,
+                                             dynamic_typing=True)
             value = list(default) if isinstance(default, tuple) else default
             values[name] = self.declare_parameter(name, value, descriptor).value
+        unknown = sorted(name for name in self._parameter_overrides
+                         if not self.has_parameter(name))
+        if unknown:
+            raise InvalidSetting(unknown[0], f"unknown parameter; known: {sorted(values)}",
+                                 self._parameter_overrides[unknown[0]].value)
         return MonitorSettings.from_parameters(values)
 
     def _subscribe(self) -> None:
@@ -206,14 +220,27 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: lmd_monitor [--ros-args -p name:=value ... | --params-file FILE]\n\n"
               "The lmd_ros monitor node; parameters are described in config/monitor.yaml.")
         return 0
-    rclpy.init(args=args)
+    unreadable = [path for flag, path in itertools.pairwise(args)
+                  if flag == "--params-file" and not Path(path).is_file()]
+    if unreadable:  # checked before rcl, which would log its own lines first
+        return _refuse(ValueError(f"params file {unreadable[0]} does not exist or is not a file"))
+    try:
+        rclpy.init(args=args)
+    except RCLError as error:  # e.g. a --params-file that is not YAML
+        return _refuse(error)
     try:
         node = MonitorNode()
-    except (InvalidSetting, ValueError) as error:
-        rclpy.logging.get_logger("lmd_monitor").fatal(f"invalid configuration: {error}")
+    except (InvalidSetting, ValueError, NameValidationException) as error:
         rclpy.try_shutdown()
-        return 2
+        return _refuse(error)
     return spin_until_shutdown(node)
+
+
+def _refuse(error: Exception) -> int:
+    """One line, exit code 2: a bad configuration is the user's to fix, not a crash."""
+    rclpy.logging.get_logger("lmd_monitor").fatal(
+        "invalid configuration: " + " ".join(str(error).split()))
+    return 2
 
 
 if __name__ == "__main__":
