@@ -22,9 +22,10 @@ the others back (its fresh arrivals keep it from going stale). A live source is 
 left out of sets like a stale one, its queue dropped, the reason in ``unusable(now)`` — when
 its stamp has not advanced while messages kept arriving for ``stale_after`` ("stamp not
 advancing"), or when it has been in no set for ``stale_after`` and its stamps are more than
-``slop`` off the others' (offset = stamp − arrival, compared to the median offset of the live
-sources and of the receiving clock, so even two sources have a majority). It rejoins as soon
-as its stamps advance and agree again.
+``stale_after`` off the others' (offset = stamp − arrival, compared to the median offset of the
+live sources and of the receiving clock, so even two sources have a majority; transport
+latency jitters by a tenth of a second under load, so ``slop`` would be too tight). It rejoins
+as soon as its stamps advance and agree again.
 """
 
 from __future__ import annotations
@@ -168,7 +169,8 @@ class Synchronizer:
             if stuck > self.stale_after:
                 reasons[source] = f"stamp not advancing for {stuck:.2f} s " \
                                   f"(stuck at {self._last_stamp[source]:.3f})"
-            elif now - self._matched_at[source] > self.stale_after and abs(off) > self.slop:
+            elif now - self._matched_at[source] > self.stale_after and \
+                    abs(off) > self.stale_after:
                 reasons[source] = f"stamps {abs(off):.3g} s {'ahead of' if off > 0 else 'behind'}" \
                                   " the others"
         return reasons
