@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lmd_ros.monitor.alarms import AlarmConfig, AlarmMonitor, AlarmSpan, Level
+from lmd_ros.monitor.alarms import AlarmConfig, AlarmMonitor, AlarmSpan, InputFault, Level
 from lmd_ros.monitor.shares import modality_shares
 
 MODALITIES = ("camera", "radar", "lidar")
@@ -170,9 +170,11 @@ def test_silence_raises_error_at_once_and_clears_after_clear_s_of_messages():
     assert "no message for 1.50 s" in event.reason
     # The zero shares of the silent lidar froze its share state: no share alarm follows.
     assert monitor.status()["lidar"].share == 0.5
-    (event,) = run(monitor, 5.0, 8.0, constant(0.5))
-    assert (event.stamp, event.old, event.new) == (7.0, Level.ERROR, Level.OK)
-    assert "messages again" in event.reason
+    step, clear = run(monitor, 5.0, 10.0, constant(0.5))
+    assert (step.stamp, step.old, step.new) == (7.0, Level.ERROR, Level.WARN)
+    assert (clear.old, clear.new) == (Level.WARN, Level.OK)
+    assert clear.stamp == pytest.approx(9.0, abs=DT + 1e-9)  # 2 s more of arrivals
+    assert "messages again" in step.reason and "messages again" in clear.reason
 
 
 def test_a_sensor_flickering_around_the_silence_limit_stays_in_error():
@@ -204,10 +206,10 @@ def test_timeline_spans_keep_the_worst_level_and_its_reason():
     run(monitor, 0.0, 1.0, constant(0.5))
     run(monitor, 1.0, 3.0, constant(0.2))  # WARN at 2.0
     run(monitor, 3.0, 5.0, constant(0.0))  # ERROR at 4.0
-    run(monitor, 5.0, 12.0, constant(0.5))  # clear of both levels held by 7.0: OK
+    run(monitor, 5.0, 12.0, constant(0.5))  # ERROR -> WARN at 7.0, WARN -> OK at 9.0
     run(monitor, 12.0, 14.0, constant(0.2))  # WARN at 13.0, still open
     (first, second) = monitor.timeline()
-    assert (first.onset, first.clear, first.sensor, first.level) == (2.0, 7.0, "lidar", Level.ERROR)
+    assert (first.onset, first.clear, first.sensor, first.level) == (2.0, 9.0, "lidar", Level.ERROR)
     assert "below ERROR threshold" in first.reason
     assert second == AlarmSpan(13.0, None, "lidar", Level.WARN, second.reason)
 
@@ -247,3 +249,59 @@ def test_unknown_modalities_are_rejected():
         AlarmMonitor(MODALITIES, AlarmConfig(baselines={"sonar": 0.1}))
     with pytest.raises(ValueError, match="unknown modalities"):
         make_monitor().update(0.0, {"sonar": 0.1}, FRESH)
+
+
+def test_a_sensor_toggling_faster_than_clear_s_stays_in_error():
+    """1.5 s on / 1.5 s off at 10 Hz: the quiet start of each silence is no evidence of flow."""
+    monitor = make_monitor(silent_after_s=1.0, clear_s=2.0)
+    events, last_arrival = [], None
+    for i in range(round(21.0 / DT)):
+        stamp = round(i * DT, 9)
+        if (stamp // 1.5) % 2 == 0:
+            last_arrival = stamp
+        ages = FRESH | {"lidar": None if last_arrival is None else round(stamp - last_arrival, 9)}
+        events += [e for e in monitor.update(stamp, BASELINES, ages) if e.sensor == "lidar"]
+    assert [e.new for e in events] == [Level.ERROR], events
+    assert monitor.status()["lidar"].level == Level.ERROR
+
+
+def test_each_recovery_step_is_one_level_and_needs_its_own_clear_s():
+    monitor = make_monitor()
+    run(monitor, 0.0, 2.0, constant(0.0))  # ERROR at 1.0
+    events = run(monitor, 2.0, 8.0, constant(0.5))  # straight back to the baseline
+    assert [(e.stamp, e.old, e.new) for e in events] == [
+        (4.0, Level.ERROR, Level.WARN), (6.0, Level.WARN, Level.OK)]
+
+
+def test_status_after_a_silence_clears_describes_the_present_not_an_old_share_change():
+    monitor = make_monitor(silent_after_s=1.0)
+    run(monitor, 0.0, 2.0, constant(0.2))  # WARN at 1.0 ...
+    run(monitor, 2.0, 6.0, constant(0.5))  # ... cleared at 4.0: "share 0.500 above 0.375"
+    run(monitor, 6.0, 7.0, constant(0.5), ages=FRESH | {"lidar": 1.5})
+    run(monitor, 7.0, 12.0, constant(0.5))
+    status = monitor.status()["lidar"]
+    assert status.level == Level.OK
+    assert status.reason == "share 0.500 (baseline 0.500)", status.reason
+
+
+def test_a_silence_reason_agrees_with_the_age_it_reports():
+    monitor = make_monitor(silent_after_s=1.0)
+    run(monitor, 0.0, 1.0, constant(0.5))
+    run(monitor, 1.0, 2.0, constant(0.5), ages=FRESH | {"lidar": 1.2})
+    monitor.update(2.0, BASELINES, FRESH | {"lidar": 0.25})
+    status = monitor.status()["lidar"]
+    assert status.level == Level.ERROR and status.age == 0.25
+    assert "no message" not in status.reason and "messages again" in status.reason
+
+
+def test_an_input_fault_raises_its_level_with_its_reason_and_clears_step_by_step():
+    monitor = make_monitor()
+    run(monitor, 0.0, 1.0, constant(0.5))
+    fault = {"lidar": InputFault(Level.ERROR, "stamps 600 s ahead of the others")}
+    (event,) = monitor.update(1.0, BASELINES, FRESH, fault)
+    assert (event.new, event.reason) == (Level.ERROR, "stamps 600 s ahead of the others")
+    events = run(monitor, 1.1, 6.0, constant(0.5))
+    assert [e.new for e in events] == [Level.WARN, Level.OK]
+    warn = {"camera": InputFault(Level.WARN, "camera/front: stamp not advancing")}
+    (event,) = monitor.update(6.0, BASELINES, FRESH, warn)
+    assert (event.sensor, event.new) == ("camera", Level.WARN)

@@ -1,7 +1,8 @@
 """The product promise on a recorded drive: a bag whose LiDAR drops out from t=a to t=b gets a
 LiDAR alarm overlapping [a, b], and none for the healthy camera and radar, whose shares rise
-meanwhile. Two severities: every point lost (empty clouds are rejected, so the LiDAR falls
-silent), and 99.5 % lost (the LiDAR still speaks, but its share of the detections collapses).
+meanwhile. Two severities: every point lost (the LiDAR sends empty clouds, valid messages
+that carry nothing, so its share falls to zero), and 99.5 % lost (the LiDAR still speaks, but
+its share of the detections collapses).
 
 Uses the shipped trained model (an untrained one relies on no sensor in particular)."""
 

@@ -2,6 +2,9 @@
 
 import array
 import io
+import struct
+import time
+import zlib
 
 import numpy as np
 import pytest
@@ -222,6 +225,45 @@ def test_malformed_compressed_images_say_why(image_format, data, reason):
         compressed_image_to_rgb(CompressedImage(format=image_format, data=data))
 
 
+def png_bomb(width: int, height: int) -> bytes:
+    """A real PNG of black pixels: a few hundred KB that decode to width x height x 3 bytes."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body))
+    packer, row = zlib.compressobj(9), bytes(1 + 3 * width)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
+            + chunk(b"IEND", b""))
+
+
+def jpeg_declaring(width: int, height: int) -> bytes:
+    """A small JPEG whose SOF header is rewritten to declare width x height."""
+    data = bytearray(encode_with_pillow(random_rgb(16, 16), "JPEG"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("image_format", "data"), [
+    ("png", png_bomb(9000, 9000)), ("jpeg", jpeg_declaring(9000, 9000))])
+def test_decompression_bombs_are_refused_from_their_header_before_decoding(image_format, data):
+    assert len(data) < 300_000
+    started = time.monotonic()
+    with pytest.raises(MalformedMessage, match="image too large: 9000 x 9000 pixels > "
+                       "max_image_pixels=8294400"):
+        compressed_image_to_rgb(CompressedImage(format=image_format, data=data))
+    assert time.monotonic() - started < 1.0  # decoding the PNG takes >10 s and 1.3 GB
+
+
+def test_a_bound_on_pixels_applies_to_raw_images_too():
+    msg = make_image(random_rgb(), "rgb8")
+    with pytest.raises(MalformedMessage, match="image too large"):
+        image_to_rgb(msg, max_pixels=msg.width * msg.height - 1)
+    assert image_to_rgb(msg, max_pixels=msg.width * msg.height).shape[:2] == (msg.height,
+                                                                              msg.width)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     encoding=st.sampled_from(["rgb8", "bgr8", "mono8", "rgba8", ""]),
@@ -293,6 +335,22 @@ def test_non_finite_points_are_dropped_and_counted():
     assert cloud.dropped == 2
 
 
+def test_a_cloud_of_only_non_finite_points_is_malformed_not_empty():
+    points = np.full((4, 3), np.nan, np.float32)
+    points[2, 0] = 1.0  # one finite value is not a finite point
+    with pytest.raises(MalformedMessage, match="no finite points: all 4 points"):
+        pointcloud2_to_array(float_cloud(points), XYZ)
+
+
+def test_an_empty_cloud_is_a_valid_measurement():
+    msg = array_to_pointcloud2(np.zeros((0, 3)), XYZ, Time(), "radar")
+    cloud = pointcloud2_to_array(msg, XYZ, optional=("intensity",))
+    assert cloud.points.shape == (0, 4) and cloud.points.dtype == np.float32
+    assert (cloud.dropped, cloud.missing) == (0, ("intensity",))
+    bare = PointCloud2(height=1, width=0)  # a driver that fills in no fields when it sees nothing
+    assert pointcloud2_to_array(bare, XYZ).points.shape == (0, 3)
+
+
 def test_float64_values_beyond_float32_range_are_dropped():
     columns = {name: np.array([[1.0, 1e300]]) for name in XYZ}
     layout = {name: (PointField.FLOAT64, 8 * index) for index, name in enumerate(XYZ)}
@@ -337,7 +395,6 @@ def layout(names: str, datatype=PointField.FLOAT32, count=1) -> list[PointField]
     ("change", "reason"),
     [
         (dict(fields=layout("x")), "missing field: \\['y', 'z'\\]"),
-        (dict(width=0), "empty cloud"),
         (dict(height=2, width=3), "too many points: 6 > max_points=5"),
         (dict(data=array.array("B", bytes(40))), "short data: 40 B"),
         (dict(row_step=40), "inconsistent layout: row_step 40 is shorter"),

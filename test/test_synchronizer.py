@@ -214,3 +214,54 @@ def test_any_arrival_order_keeps_the_invariants(events, poll_between):
 def test_invalid_configuration_is_rejected(arguments):
     with pytest.raises(ValueError):
         Synchronizer(*arguments)
+
+
+BAD_LIDAR_STAMPS = {
+    "600 s ahead": (lambda stamp, i: stamp + 600.0, "stamps 600 s ahead of the others"),
+    "600 s behind": (lambda stamp, i: stamp - 600.0, "stamps 600 s behind the others"),
+    "zero": (lambda stamp, i: 0.0, "stamp not advancing"),
+    "frozen": (lambda stamp, i: 100.0, "stamp not advancing"),
+    "stepping back": (lambda stamp, i: stamp - 0.4 * i, "behind the others"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_LIDAR_STAMPS)
+def test_a_source_with_unmatchable_stamps_is_left_out_and_named_while_the_others_go_on(case):
+    bad_stamp, reason = BAD_LIDAR_STAMPS[case]
+    sync, sets = make_sync(), []
+    stamps = frame_stamps(40)
+    for i, stamp in enumerate(stamps):
+        for source in SOURCES[:-1]:
+            sets += sync.push(source, stamp, source, now=stamp + 0.01)
+        sets += sync.push("lidar", bad_stamp(stamp, i), "lidar", now=stamp + 0.01)
+        sets += sync.poll(stamp + 0.05)
+    # Within stale_after (+ one period) the lidar is left out and every frame makes a set.
+    late = [s for s in sets if s.stamp > stamps[0] + STALE_AFTER + 2 * PERIOD]
+    assert len(late) >= len(stamps) - (STALE_AFTER + 2 * PERIOD) / PERIOD - 2, len(late)
+    assert all(set(s.messages) == set(SOURCES[:-1]) for s in late)
+    unusable = sync.unusable(stamps[-1] + 0.05)
+    assert list(unusable) == ["lidar"] and reason in unusable["lidar"], unusable
+    if case == "zero":
+        assert unusable["lidar"].endswith("(stuck at 0.000)")
+
+
+def test_an_unmatchable_source_rejoins_once_its_stamps_agree_again():
+    sync, sets = make_sync(), []
+    for i, stamp in enumerate(frame_stamps(40)):
+        lidar_stamp = stamp + (600.0 if i < 20 else 0.0)
+        sets += push_frame(sync, stamp, SOURCES[:-1])
+        sets += sync.push("lidar", lidar_stamp, "lidar", now=stamp + 0.01)
+        sets += sync.poll(stamp + 0.05)
+    assert sync.unusable(104.05) == {}
+    assert set(sets[-1].messages) == set(SOURCES)
+    assert sum(set(s.messages) == set(SOURCES) for s in sets) >= 18
+
+
+def test_a_late_but_matchable_source_is_not_called_unusable():
+    """Stamps 0.3 s older than the others (a slow driver) still pair: nothing is left out."""
+    sync, sets = make_sync(), []
+    for stamp in frame_stamps(40):
+        sets += push_frame(sync, stamp, SOURCES[:-1])
+        sets += sync.push("lidar", stamp - 0.3, "lidar", now=stamp + 0.01)
+    assert sync.unusable(104.0) == {}
+    assert len(sets) >= 35 and all(set(s.messages) == set(SOURCES) for s in sets[-30:])

@@ -7,8 +7,10 @@ definition is missing or mismatched, while only the sensor topics matter here.
 
 Whatever cannot be used is reported in ``issues`` and the rest is still read: a bag directory
 without usable metadata (its storage files are read directly), a truncated MCAP file (its
-complete records are salvaged), an unreadable storage file, a read error part-way (everything
-before it is kept), missing sensor topics, topics of the wrong type, undecodable messages.
+complete records are salvaged), an MCAP chunk failing its CRC (skipped, counted), a damaged
+SQLite file (its readable rows are salvaged), an unreadable storage file, a read error part-way
+(everything before it is kept), missing sensor topics, topics of the wrong type, undecodable
+messages.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from rosbags.interfaces import Connection
 from rosbags.rosbag2 import Reader, ReaderError
 
 from lmd_ros.bag.cdr import decode, type_name
-from lmd_ros.bag.salvage import is_truncated, salvage_mcap
+from lmd_ros.bag.salvage import (
+    check_mcap,
+    drop_chunks,
+    is_truncated,
+    salvage_mcap,
+    salvage_sqlite,
+    sqlite_damaged,
+)
 from lmd_ros.ros.inputs import InputStream
 
 STORAGE_SUFFIXES = (".mcap", ".db3")
@@ -91,6 +100,11 @@ class BagFiles:
     def _open(self) -> list[Reader]:
         if not self.path.exists():
             raise BagUnreadable(f"{self.path} does not exist")
+        files = ([self.path] if self.path.is_file() else
+                 sorted(p for p in self.path.iterdir() if p.suffix in STORAGE_SUFFIXES))
+        repaired = [self._salvaged(file) for file in files]
+        if repaired != files:  # read the repaired copies one by one
+            return self._readers(files, repaired)
         if self.path.is_dir() and (self.path / "metadata.yaml").exists():
             try:
                 return [_opened(Reader(self.path))]
@@ -99,12 +113,13 @@ class BagFiles:
                                    "storage files are read one by one")
         elif self.path.is_dir():
             self.issues.append("no metadata.yaml; storage files read directly")
-        files = ([self.path] if self.path.is_file() else
-                 sorted(p for p in self.path.iterdir() if p.suffix in STORAGE_SUFFIXES))
+        return self._readers(files, repaired)
+
+    def _readers(self, files: list[Path], repaired: list[Path]) -> list[Reader]:
         readers = []
-        for file in files:
+        for file, readable in zip(files, repaired, strict=True):
             try:
-                readers.append(_opened(Reader(self._salvaged(file))))
+                readers.append(_opened(Reader(readable)))
             except (ReaderError, OSError) as error:
                 self.issues.append(f"{file.name} unreadable, skipped: {error}")
         if not readers:
@@ -113,13 +128,37 @@ class BagFiles:
         return readers
 
     def _salvaged(self, file: Path) -> Path:
-        if file.suffix != ".mcap" or not is_truncated(file):
-            return file
+        """``file``, or a repaired copy of it (truncated / corrupt MCAP, damaged SQLite)."""
         repaired = Path(self._workdir.name) / file.name
-        kept = salvage_mcap(file, repaired)
-        self.issues.append(f"{file.name} is truncated: its first {kept} of {file.stat().st_size}"
-                           " bytes (every complete record) were salvaged")
-        return repaired
+        if file.suffix == ".db3":
+            if not sqlite_damaged(file):
+                return file
+            kept, claimed = salvage_sqlite(file, repaired)
+            self.issues.append(f"{file.name} is damaged (truncated or corrupt): its {kept} "
+                               f"readable messages (of {claimed or 'an unknown number'}) were "
+                               "salvaged")
+            return repaired
+        if file.suffix != ".mcap":
+            return file
+        if is_truncated(file):
+            kept = salvage_mcap(file, repaired)
+            self.issues.append(f"{file.name} is truncated: its first {kept} of "
+                               f"{file.stat().st_size} bytes (every complete record) were "
+                               "salvaged")
+            file = repaired
+        check = check_mcap(file)
+        if check.unchecked:
+            self.issues.append(f"{file.name}: {check.unchecked} of {check.chunks} chunks have "
+                               "no CRC or are compressed: a bit flip in them cannot be detected")
+        if check.corrupt:
+            cleaned = Path(self._workdir.name) / f"crc_{file.name}"
+            drop_chunks(file, cleaned, check.corrupt)
+            self.issues.append(f"{file.name} is corrupt: {len(check.corrupt)} of {check.chunks} "
+                               f"chunks fail their CRC (at bytes {list(check.corrupt)[:5]}) and "
+                               f"were skipped; the other {check.chunks - len(check.corrupt)} "
+                               "were salvaged")
+            return cleaned
+        return file
 
 
 class SensorBag(BagFiles):

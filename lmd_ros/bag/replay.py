@@ -14,7 +14,7 @@ from typing import Protocol
 
 from lmd_ros.bag.reader import BagMessage
 from lmd_ros.monitor.alarms import AlarmEvent
-from lmd_ros.monitor.core import TICK_S, FrameRecord, MonitorCore
+from lmd_ros.monitor.core import TICK_S, FrameRecord, MonitorCore, failure_reason
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import MalformedMessage
 
@@ -70,7 +70,7 @@ class Replay:
             try:
                 attribution = self.core.analyse(synced)
             except Exception as error:  # as in the node: a bad frame must not stop the run
-                self.core.reject("frame", f"{type(error).__name__}: {error}")
+                self.core.frame_failed(failure_reason(error))
                 continue
             record = self.core.record(attribution, now)
             for sink in self.sinks:

@@ -20,6 +20,7 @@ from rosbags.interfaces import (
 from rosbags.rosbag2 import StoragePlugin, Writer
 
 from lmd_ros.bag.cdr import encode, message_type_name, typestore
+from lmd_ros.bag.salvage import fill_chunk_crcs
 
 STORAGES: dict[str, StoragePlugin] = {"mcap": StoragePlugin.MCAP,
                                       "sqlite3": StoragePlugin.SQLITE3}
@@ -44,7 +45,8 @@ class BagWriter:
 
     def __init__(self, path: str | Path, storage: str = "mcap", distro: str = "kilted",
                  profile: Qos = PUBLISHER) -> None:
-        self._writer = Writer(Path(path), version=9, storage_plugin=STORAGES[storage])
+        self._path = Path(path)
+        self._writer = Writer(self._path, version=9, storage_plugin=STORAGES[storage])
         self._store = typestore(distro)
         self._profile = profile
         self._connections: dict[str, Connection] = {}
@@ -56,6 +58,8 @@ class BagWriter:
 
     def __exit__(self, *exc_info) -> None:
         self._writer.close()
+        for storage in self._path.glob("*.mcap"):
+            fill_chunk_crcs(storage)  # rosbags leaves them 0: a bit flip would go unnoticed
 
     def write(self, topic: str, msg: Any, time_ns: int) -> None:
         connection = self._connections.get(topic)

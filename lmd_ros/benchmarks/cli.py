@@ -1,4 +1,4 @@
-"""`lmd_benchmark {engine,node,bag} [options]`: each benchmark prints a Markdown table of ratios.
+"""`lmd_benchmark {engine,node,bag,reliability} [options]`: each prints a Markdown table.
 
 The ROS-using benchmarks are imported only when chosen, so `lmd_benchmark engine` runs without
 a ROS graph.
@@ -13,13 +13,15 @@ BENCHMARKS = {
     "engine": ("lmd_ros.benchmarks.engine", "decompose vs forward vs exact Shapley"),
     "node": ("lmd_ros.ros.node_benchmark", "live node latency and sustained rate over DDS"),
     "bag": ("lmd_ros.benchmarks.bag", "offline bag analysis vs live node; Ray scaling"),
+    "reliability": ("lmd_ros.ros.reliability_benchmark",
+                    "silence alarm times, false alarms and RSS beside a CPU hog"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] not in BENCHMARKS:
-        print("usage: lmd_benchmark {engine,node,bag} [options]\n")
+        print("usage: lmd_benchmark {engine,node,bag,reliability} [options]\n")
         for name, (_, what) in BENCHMARKS.items():
             print(f"  {name:<7} {what}")
         return 0 if args[:1] in (["-h"], ["--help"]) else 2

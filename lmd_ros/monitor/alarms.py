@@ -8,12 +8,16 @@ live node and the offline bag analysis agree:
 * WARN when the EMA-smoothed share stays below ``(1 - warn_drop) * baseline`` for ``hold_s``;
   ERROR likewise below ``(1 - error_drop) * baseline``.
 * A level clears one step at a time, once the smoothed share has stayed above that level's
-  clear threshold for ``clear_s``. The clear threshold sits ``recovery`` of the way from the
-  level's own threshold up to the next (the baseline, for WARN): a share jittering around a
-  threshold therefore neither raises (interrupted hold) nor clears (never above the clear
-  threshold) an alarm.
-* ERROR as soon as no message arrived for more than ``silent_after_s``; it clears once messages
-  have flowed again for ``clear_s``. STALE until a sensor's first message.
+  clear threshold for ``clear_s`` (ERROR → WARN → OK takes twice ``clear_s``). The clear
+  threshold sits ``recovery`` of the way from the level's own threshold up to the next (the
+  baseline, for WARN): a share jittering around a threshold therefore neither raises
+  (interrupted hold) nor clears (never above the clear threshold) an alarm.
+* ERROR as soon as no message arrived for more than ``silent_after_s``, or while the inputs
+  report a fault (e.g. stamps no set can match: WARN when some of the modality's sensors are
+  affected, ERROR when all are). It clears one step at a time, each step after ``clear_s`` of
+  usable messages, measured up to the *last message's arrival* (not to now): the quiet first
+  ``silent_after_s`` of the next silence is no evidence of flow, so a sensor toggling on and
+  off stays in ERROR. STALE until a sensor's first message.
 * A frame with no detections gives share None and leaves the share state (smoothing, warm-up,
   hold and clear timers) untouched: it is no evidence either way. A modality missing from a
   frame's shares counts as share 0. While a sensor is silent its share state is frozen too: a
@@ -105,6 +109,15 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class InputFault:
+    """Messages arrive but cannot be used (e.g. stamps no set can match): ``level`` is WARN when
+    only some of a modality's sensors are affected, ERROR when all are."""
+
+    level: Level
+    reason: str
+
+
+@dataclass(frozen=True)
 class AlarmEvent:
     """A change of one sensor's level; ``share`` is the smoothed share at that moment."""
 
@@ -160,15 +173,18 @@ class AlarmMonitor:
         stamp: float,
         shares: Mapping[str, float | None],
         ages: Mapping[str, float | None],
+        faults: Mapping[str, InputFault] | None = None,
     ) -> list[AlarmEvent]:
-        """Feed one frame: each modality's share (None: no detections; absent: 0) and message
-        age in seconds (None or absent: no message yet). Returns the level changes."""
-        unknown = (set(shares) | set(ages)) - set(self._sensors)
+        """Feed one frame: each modality's share (None: no detections; absent: 0), message
+        age in seconds (None or absent: no message yet) and input fault (absent: none).
+        Returns the level changes."""
+        faults = faults or {}
+        unknown = (set(shares) | set(ages) | set(faults)) - set(self._sensors)
         if unknown:
-            raise ValueError(f"shares or ages for unknown modalities {sorted(unknown)}")
+            raise ValueError(f"shares, ages or faults for unknown modalities {sorted(unknown)}")
         events = []
         for name, sensor in self._sensors.items():
-            event = sensor.update(stamp, shares.get(name, 0.0), ages.get(name))
+            event = sensor.update(stamp, shares.get(name, 0.0), ages.get(name), faults.get(name))
             if event is not None:
                 self._record(event)
                 events.append(event)
@@ -219,36 +235,62 @@ class _Persistence:
             self._since = stamp
         return stamp - self._since
 
+    def restart(self, stamp: float) -> None:
+        """Count from ``stamp`` again (the condition still holds, but a new period begins)."""
+        self._since = stamp
+
 
 def _held(duration: float | None, needed: float) -> bool:
     return duration is not None and duration >= needed
 
 
-class _SilenceAlarm:
-    """STALE before the first message, ERROR while none arrives for ``silent_after_s``."""
+class _InputAlarm:
+    """STALE before the first message; ERROR while none arrives for ``silent_after_s``; the
+    level of an input fault while one is reported. Clears one level per ``clear_s`` of usable
+    messages, timed by their arrivals."""
 
     def __init__(self, config: AlarmConfig) -> None:
         self.config = config
         self.level = Level.OK
         self.reason = "receiving messages"
         self.silent = False
-        self._flowing = _Persistence()
+        """No usable messages now: the share state is frozen."""
+        self._resumed: float | None = None
+        """Arrival of the first usable message since the last silence or fault."""
 
-    def update(self, stamp: float, age: float | None) -> bool:
-        """Feed the age of the last message; True if the level changed."""
+    def update(self, stamp: float, age: float | None, fault: InputFault | None) -> bool:
+        """Feed the age of the last message and the input fault; True if the level changed."""
         old = self.level
         limit = self.config.silent_after_s
-        self.silent = age is None or age > limit
-        flowing_for = self._flowing.update(stamp, not self.silent)
+        unusable = fault is not None and fault.level >= Level.ERROR
+        self.silent = age is None or age > limit or unusable
         if age is None:
             self.level, self.reason = Level.STALE, "no message received yet"
-        elif self.silent:
+        elif age > limit:
+            self._resumed = None
             self.level, self.reason = Level.ERROR, f"no message for {age:.2f} s (> {limit:g} s)"
+        elif fault is not None:
+            self._resumed = None
+            self.level, self.reason = max(self.level, fault.level), fault.reason
         elif self.level == Level.STALE:
             self.level, self.reason = Level.OK, "first message received"
-        elif self.level == Level.ERROR and _held(flowing_for, self.config.clear_s):
-            self.level, self.reason = Level.OK, f"messages again for {flowing_for:.2f} s"
+        elif self.level != Level.OK:
+            self._recover(stamp - age)
         return self.level != old
+
+    def _recover(self, last_arrival: float) -> None:
+        """Step down one level once usable messages have arrived over ``clear_s``."""
+        if self._resumed is None or last_arrival < self._resumed:
+            self._resumed = last_arrival
+        flowing = last_arrival - self._resumed
+        clear_s = self.config.clear_s
+        if not _held(flowing, clear_s):
+            self.reason = f"messages again for {flowing:.2f} s (clears after {clear_s:g} s)"
+            return
+        self.level = Level(self.level - 1)
+        self._resumed = last_arrival
+        self.reason = f"messages again for {flowing:.2f} s" + (
+            "" if self.level == Level.OK else f"; {self.level.name} for another {clear_s:g} s")
 
 
 class _ShareAlarm:
@@ -298,12 +340,16 @@ class _ShareAlarm:
                     f"(baseline {self.baseline:.3f})"
                 )
                 return True
-        while self.level != Level.OK and _held(above[self.level], config.clear_s):
+        if self.level != Level.OK and _held(above[self.level], config.clear_s):
             self.reason = (
                 f"share {smoothed:.3f} above {thresholds.clear_above(self.level):.3f} for "
                 f"{above[self.level]:.2f} s"
             )
             self.level = Level(self.level - 1)
+            for timer in self._above.values():  # the next step needs clear_s of its own
+                timer.restart(stamp)
+        elif self.level == Level.OK:
+            self.reason = f"share {smoothed:.3f} (baseline {self.baseline:.3f})"
         return self.level != old
 
     def rebase(self, baseline: float | None) -> None:
@@ -324,28 +370,32 @@ class _ShareAlarm:
 
 
 class _SensorAlarm:
-    """One sensor: silence overrides the share alarm, whose state it freezes."""
+    """One sensor: its inputs (silence, faults) and its share; the worse of the two decides,
+    and an input problem freezes the share state."""
 
     def __init__(self, name: str, baseline: float | None, config: AlarmConfig) -> None:
         self.name = name
         self.age: float | None = None
-        self._silence = _SilenceAlarm(config)
+        self._inputs = _InputAlarm(config)
         self._share = _ShareAlarm(baseline, config)
 
     @property
-    def _deciding(self) -> _SilenceAlarm | _ShareAlarm:
-        return self._share if self._silence.level == Level.OK else self._silence
+    def _deciding(self) -> _InputAlarm | _ShareAlarm:
+        inputs = self._inputs
+        return inputs if inputs.level != Level.OK and inputs.level >= self._share.level \
+            else self._share
 
-    def update(self, stamp: float, share: float | None, age: float | None) -> AlarmEvent | None:
+    def update(self, stamp: float, share: float | None, age: float | None,
+               fault: InputFault | None = None) -> AlarmEvent | None:
         old = self._deciding.level
         self.age = age
-        silence_changed = self._silence.update(stamp, age)
-        if share is not None and not self._silence.silent:
+        inputs_changed = self._inputs.update(stamp, age, fault)
+        if share is not None and not self._inputs.silent:
             self._share.update(stamp, share)
         new = self._deciding.level
         if new == old:
             return None
-        reason = self._silence.reason if silence_changed else self._share.reason
+        reason = self._inputs.reason if inputs_changed else self._deciding.reason
         return AlarmEvent(
             stamp, self.name, old, new, reason, self._share.smoothed, self._share.baseline
         )

@@ -6,6 +6,8 @@ refuses is refused offline too, with the same message.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from lmd_ros.adapters import AdapterError, ModelAdapter, load_adapter
@@ -28,12 +30,22 @@ def resolve_device(device: str) -> str:
 
 
 def build_adapter(settings: MonitorSettings) -> ModelAdapter:
-    """The configured model's adapter; a model that cannot be loaded is an invalid ``model``."""
+    """The configured model's adapter; a model that cannot be loaded is an invalid ``model``,
+    or an invalid ``checkpoint`` when one is given and the factory failed on it (empty, random,
+    truncated or foreign files; checkpoints load with weights_only=True, so a pickle payload
+    is refused, never run)."""
+    checkpoint = settings.checkpoint
+    if checkpoint and not Path(checkpoint).is_file():
+        raise InvalidSetting("checkpoint", "no such file" if not Path(checkpoint).exists()
+                             else "not a regular file", checkpoint)
     try:
-        return load_adapter(settings.model, settings.checkpoint, settings.model_options,
+        return load_adapter(settings.model, checkpoint, settings.model_options,
                             resolve_device(settings.device))
     except AdapterError as error:
-        raise InvalidSetting("model", str(error), settings.model) from None
+        name = "checkpoint" if checkpoint and "the factory raised" in str(error) else "model"
+        text = " ".join(str(error).split())
+        raise InvalidSetting(name, text if len(text) <= 300 else text[:299] + "…",
+                             getattr(settings, name)) from None
 
 
 def check_feeds(settings: MonitorSettings, adapter: ModelAdapter) -> None:
@@ -54,7 +66,10 @@ def check_feeds(settings: MonitorSettings, adapter: ModelAdapter) -> None:
 def rig_sources(settings: MonitorSettings) -> RigSources:
     """Calibration per sensor: CameraInfo / ``/tf_static``, then the file (without one, the
     shipped default rig); see `RigSources`."""
-    file_rig = load_rig(settings.calibration_file) if settings.calibration_file else None
+    try:
+        file_rig = load_rig(settings.calibration_file) if settings.calibration_file else None
+    except ValueError as error:
+        raise InvalidSetting("calibration_file", str(error), settings.calibration_file) from None
     return RigSources(settings.camera_names, settings.radar_names, settings.lidar_names,
                       settings.bev_frame, file_rig, None if file_rig else default_rig(),
                       settings.calibration_override)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from lmd_ros.monitor.alarms import AlarmConfig, AlarmEvent, AlarmMonitor
+from lmd_ros.monitor.alarms import AlarmConfig, AlarmEvent, AlarmMonitor, InputFault, Level
 from lmd_ros.monitor.attribution import Attributor, FrameAttribution
 from lmd_ros.monitor.clouds import merge_clouds
 from lmd_ros.monitor.input_checks import InputChecks
 from lmd_ros.monitor.rig_sources import CameraIntrinsics, RigSources
 from lmd_ros.monitor.settings import MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet, Synchronizer
+from lmd_ros.monitor.watchdog import OutputWatchdog
 from lmd_ros.sensors import Rig, SensorFrame
 
 CAMERA_PREFIX = "camera/"
@@ -35,6 +36,12 @@ def alarm_config(settings: MonitorSettings, modalities: tuple[str, ...]) -> Alar
         clear_s=settings.clear_s,
         silent_after_s=settings.silent_after_s,
     )
+
+
+def failure_reason(error: Exception, limit: int = 120) -> str:
+    """What a failed frame is counted under: the exception type and its text, one short line."""
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def sensor_kind(source: str) -> str:
@@ -93,6 +100,7 @@ class MonitorCore:
         self.rig_problem: str | None = None
         """Why the model cannot run on the current rig (frames fail with it), if it cannot."""
         self.inputs = InputChecks(getattr(attributor.adapter, "field_ranges", {}))
+        self.watchdog = OutputWatchdog(self.modalities, settings.stale_after + settings.hold_s)
         self.rejected: Counter[tuple[str, str]] = Counter()
         self.skipped_sets = 0
         self.dropped_detections = 0
@@ -163,12 +171,17 @@ class MonitorCore:
         return SensorFrame(stamp=synced.stamp, images=images, radar=clouds["radar"],
                            lidar=clouds["lidar"])
 
-    def analyse(self, synced: SyncedSet) -> FrameAttribution:
-        """Model + decomposition of one set (the heavy part; reads only the rig snapshot)."""
+    def prepare(self, synced: SyncedSet) -> tuple[SensorFrame, Rig]:
+        """The set as a frame and the rig it was calibrated with: what the model needs (for a
+        model in another process, too); ValueError when the model cannot run on the rig."""
         rig, problem = self.rig, self.rig_problem
         if problem is not None:
             raise ValueError(f"the model cannot run on the calibrated rig: {problem}")
-        return self.attributor(self.frame(synced, rig), rig)
+        return self.frame(synced, rig), rig
+
+    def analyse(self, synced: SyncedSet) -> FrameAttribution:
+        """Model + decomposition of one set, in this process (the heavy part)."""
+        return self.attributor(*self.prepare(synced))
 
     def record(self, attribution: FrameAttribution, now: float) -> FrameRecord:
         """Feed a finished attribution to the alarms; ``now`` is when its result exists."""
@@ -179,16 +192,49 @@ class MonitorCore:
                                            else self.last_decomposition_warning)
         latency = now - attribution.stamp
         self.latency_s = latency
+        self.watchdog.processed(now, attribution.present)
         shares = attribution.frame_shares() or dict.fromkeys(self.modalities)
-        events = self.alarms.update(now, shares, self.ages(now))
-        return FrameRecord(attribution, events, latency)
+        return FrameRecord(attribution, self._update_alarms(now, shares), latency)
+
+    def frame_failed(self, reason: str) -> None:
+        """A set the model could not analyse: counted per reason, shown by the watchdog."""
+        self.reject("frame", reason)
+        self.watchdog.failed(reason)
 
     def tick(self, now: float) -> tuple[list[SyncedSet], list[AlarmEvent]]:
         """Periodic: flush sets a stale source was holding back, and check for silence."""
         self.started = now if self.started is None else self.started
         sets = self.synchronizer.poll(now)
-        events = self.alarms.update(now, dict.fromkeys(self.modalities), self.ages(now))
-        return sets, events
+        return sets, self._update_alarms(now, dict.fromkeys(self.modalities))
+
+    def _update_alarms(self, now: float, shares: dict[str, float | None]) -> list[AlarmEvent]:
+        ages = self.ages(now)
+        alive = [m for m, age in ages.items()
+                 if age is not None and age <= self.settings.silent_after_s]
+        self.watchdog.observe(now, alive)
+        return self.alarms.update(now, shares, ages, self.faults(now))
+
+    def faults(self, now: float) -> dict[str, InputFault]:
+        """Per modality: sources whose stamps cannot be matched (ERROR when all of its sources
+        are affected, WARN when some are), else what the output watchdog finds."""
+        faults = self.watchdog.faults(now)
+        unusable = self.synchronizer.unusable(now)
+        for modality in self.modalities:
+            sources = self.topics_of(modality)
+            bad = [s for s in sources if s in unusable]
+            if bad:
+                reason = unusable[bad[0]] if sources == (bad[0],) else "; ".join(
+                    f"{s}: {unusable[s]}" for s in bad)
+                faults[modality] = InputFault(
+                    Level.ERROR if len(bad) == len(sources) else Level.WARN, reason)
+        return faults
+
+    def pipeline_health(self, now: float) -> tuple[Level, str]:
+        """The pipeline status: the watchdog's verdict, at least WARN once input was rejected."""
+        level, reason = self.watchdog.pipeline(now)
+        if level == Level.OK and self.rejected:
+            return Level.WARN, f"{sum(self.rejected.values())} messages rejected"
+        return level, reason
 
     def ages(self, now: float) -> dict[str, float | None]:
         """Age of each modality's freshest message: a modality lives while any of its sensors

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import array
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -77,6 +78,7 @@ class MonitorSettings:
     baseline_radar: float = -1.0
     baseline_lidar: float = -1.0
     publish_camera_overlay: bool = True
+    max_image_pixels: int = 3840 * 2160
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -88,11 +90,9 @@ class MonitorSettings:
         unknown = sorted(set(values) - known - {"use_sim_time"})
         if unknown:
             raise InvalidSetting(unknown[0], f"unknown parameter; known: {sorted(known)}", None)
-        lists = {f.name for f in fields(cls) if isinstance(f.default, tuple)}
+        defaults = cls()
         converted = {
-            # an empty YAML list reaches rclpy without an element type: it arrives as None
-            name: () if value is None and name in lists else
-            tuple(value) if isinstance(value, list | tuple | array.array) else value
+            name: _typed(name, value, getattr(defaults, name))
             for name, value in values.items()
             if name in known
         }
@@ -165,7 +165,38 @@ DESCRIPTIONS: dict[str, str] = {
     "baseline_radar": "Radar baseline share in [0, 1]; -1 = learn over the warm-up",
     "baseline_lidar": "LiDAR baseline share in [0, 1]; -1 = learn over the warm-up",
     "publish_camera_overlay": "Also publish ~/camera_overlay (first camera with boxes and shares)",
+    "max_image_pixels": "Images with more pixels (as their header declares) are refused before "
+    "decoding: a small compressed image can declare a huge size (a decompression bomb)",
 }
+
+
+_TOPIC = re.compile(r"(~/|/)?[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
+"""A ROS topic name (no substitutions): tokens of letters, digits and _ separated by /."""
+
+
+def _typed(name: str, value: Any, default: Any) -> Any:
+    """``value`` as the type of ``default``; an integer is accepted for a double (``slop:=1``
+    is 1.0: ROS would refuse it for the type alone), nothing else is converted."""
+    if isinstance(default, tuple):
+        if value is None:  # an empty YAML list reaches rclpy without an element type
+            return ()
+        numbers = name in NUMBER_LISTS
+        element_ok = (lambda v: isinstance(v, int | float) and not isinstance(v, bool)) \
+            if numbers else (lambda v: isinstance(v, str))
+        if not isinstance(value, list | tuple | array.array) or not all(map(element_ok, value)):
+            raise InvalidSetting(name, f"must be a list of {'numbers' if numbers else 'strings'}",
+                                 value)
+        return tuple(float(v) for v in value) if numbers else tuple(value)
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if type(value) is not type(default):
+        raise InvalidSetting(name, f"must be {_TYPE_NAMES[type(default)]}", value)
+    return value
+
+
+NUMBER_LISTS = frozenset({"ego_crop"})
+"""List settings of numbers; every other list holds strings."""
+_TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
 
 
 def _validate(s: MonitorSettings) -> None:
@@ -174,13 +205,15 @@ def _validate(s: MonitorSettings) -> None:
             raise InvalidSetting(name, reason, getattr(s, name))
 
     for f in fields(s):
-        if isinstance(f.default, tuple):
-            element = float if f.name == "ego_crop" else str
-            value = getattr(s, f.name)
-            require(f.name, isinstance(value, tuple) and all(
-                isinstance(v, element) or (element is float and isinstance(v, int)
-                                           and not isinstance(v, bool)) for v in value),
-                f"must be a list of {'numbers' if element is float else 'strings'}")
+        value = getattr(s, f.name)
+        if isinstance(value, float):
+            require(f.name, math.isfinite(value), "must be finite")
+    for name in ("camera_topics", "camera_info_topics", "radar_topics", "lidar_topics",
+                 "tf_static_topic"):
+        topics = getattr(s, name)
+        for topic in topics if isinstance(topics, tuple) else [topics]:
+            if topic or name not in ("camera_info_topics", "tf_static_topic"):  # '' = none
+                require(name, bool(_TOPIC.fullmatch(topic)), f"{topic!r} is not a valid topic name")
     require("camera_names", len(set(s.camera_names)) == len(s.camera_names), "names must be unique")
     require(
         "camera_topics",
@@ -211,6 +244,7 @@ def _validate(s: MonitorSettings) -> None:
             "must be best_effort or reliable")
     require("torch_threads", s.torch_threads >= 1, "must be >= 1")
     require("qos_depth", s.qos_depth >= 1, "must be >= 1")
+    require("max_image_pixels", s.max_image_pixels >= 1, "must be >= 1")
     require("slop", s.slop > 0, "must be > 0")
     require("stale_after", s.stale_after > s.slop, "must be greater than slop")
     require("score_threshold", 0 < s.score_threshold < 1, "must be in (0, 1)")

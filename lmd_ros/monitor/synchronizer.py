@@ -16,11 +16,22 @@ used only to decide staleness. A source that never sent counts as silent since t
 ``now`` this synchroniser saw. A stamp more than ``BAG_LOOP_JUMP_S`` behind the source's
 previous one (a looping bag, a restarted driver) starts that source afresh and counts a reset;
 smaller steps back, and repeated stamps, drop the message.
+
+Unusable stamps: a source whose messages keep arriving but can never be matched must not hold
+the others back (its fresh arrivals keep it from going stale). A live source is *unusable* —
+left out of sets like a stale one, its queue dropped, the reason in ``unusable(now)`` — when
+its stamp has not advanced while messages kept arriving for ``stale_after`` ("stamp not
+advancing"), or when it has been in no set for ``stale_after`` and its stamps are more than
+``stale_after`` off the others' (offset = stamp − arrival, compared to the median offset of the
+live sources and of the receiving clock, so even two sources have a majority; transport
+latency jitters by a tenth of a second under load, so ``slop`` would be too tight). It rejoins
+as soon as its stamps advance and agree again.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,6 +97,12 @@ class Synchronizer:
         }
         self._last_stamp: dict[str, float | None] = dict.fromkeys(sources)
         self._last_arrival: dict[str, float | None] = dict.fromkeys(sources)
+        self._offset: dict[str, float] = {}
+        """Latest message's stamp minus its arrival time, per source."""
+        self._advanced_at: dict[str, float] = {}
+        """Arrival of the source's latest message whose stamp moved forward (or restarted)."""
+        self._matched_at: dict[str, float] = {}
+        """When the source last joined a set (or came back from silence)."""
         self._started: float | None = None
         self._earliest_next = -math.inf
         """No set may be stamped before this: set stamps strictly increase."""
@@ -93,8 +110,13 @@ class Synchronizer:
     def push(self, source: str, stamp: float, data: Any, now: float) -> list[SyncedSet]:
         """Queue one message, then emit every set that has become complete."""
         queue = self._queues[source]
+        if self._last_arrival[source] is None or self._is_stale(source, now):
+            self._matched_at[source] = now
         self._last_arrival[source] = now
+        self._offset[source] = stamp - now
         last = self._last_stamp[source]
+        if last is None or stamp > last or stamp < last - BAG_LOOP_JUMP_S:
+            self._advanced_at[source] = now
         if last is not None and stamp < last - BAG_LOOP_JUMP_S:
             self.resets += 1
             self._drop(source, len(queue), DropReason.UNMATCHED)
@@ -114,7 +136,12 @@ class Synchronizer:
         """Emit every set that is complete at ``now``, e.g. because a source has gone stale."""
         if self._started is None:
             self._started = now
-        live = [source for source in self.sources if not self._is_stale(source, now)]
+        unusable = self.unusable(now)
+        for source in unusable:
+            self._drop(source, len(self._queues[source]), DropReason.UNMATCHED)
+            self._queues[source].clear()
+        live = [source for source in self.sources
+                if not self._is_stale(source, now) and source not in unusable]
         sets = []
         while live and (synced := self._next_set(live)) is not None:
             sets.append(synced)
@@ -127,6 +154,26 @@ class Synchronizer:
             source: None if arrival is None else now - arrival
             for source, arrival in self._last_arrival.items()
         }
+
+    def unusable(self, now: float) -> dict[str, str]:
+        """Live sources whose stamps cannot be matched, with the reason (module docstring)."""
+        live = [source for source in self.sources
+                if self._last_arrival[source] is not None and not self._is_stale(source, now)]
+        if not live:
+            return {}
+        median = statistics.median([0.0, *(self._offset[source] for source in live)])
+        reasons = {}
+        for source in live:
+            stuck = self._last_arrival[source] - self._advanced_at[source]
+            off = self._offset[source] - median
+            if stuck > self.stale_after:
+                reasons[source] = f"stamp not advancing for {stuck:.2f} s " \
+                                  f"(stuck at {self._last_stamp[source]:.3f})"
+            elif now - self._matched_at[source] > self.stale_after and \
+                    abs(off) > self.stale_after:
+                reasons[source] = f"stamps {abs(off):.3g} s {'ahead of' if off > 0 else 'behind'}" \
+                                  " the others"
+        return reasons
 
     def queued(self) -> dict[str, int]:
         """Messages waiting in each source's buffer."""
@@ -155,6 +202,7 @@ class Synchronizer:
             closest = min(self._queues[source], key=lambda message: abs(message.stamp - reference))
             self._drop_older(source, closest.stamp)
             chosen[source] = self._queues[source].popleft()
+            self._matched_at[source] = self._last_arrival[source]
         self._earliest_next = math.nextafter(reference, math.inf)
         return SyncedSet(
             stamp=reference,

@@ -84,7 +84,17 @@ def seconds_to_stamp(seconds: float) -> Time:
     return Time(sec=sec, nanosec=nanosec)
 
 
-def image_to_rgb(msg: Image) -> np.ndarray:
+MAX_IMAGE_PIXELS = 3840 * 2160
+"""Default bound on an image's pixels (4K UHD): larger images are refused before decoding."""
+
+
+def _check_size(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise MalformedMessage(
+            "image too large", f"{width} x {height} pixels > max_image_pixels={max_pixels}")
+
+
+def image_to_rgb(msg: Image, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
     """H x W x 3 uint8 RGB from an rgb8, bgr8 or mono8 image, honouring ``step`` row padding.
 
     An unpadded rgb8 image comes back as a zero-copy view of ``msg.data`` (writing to it writes
@@ -98,6 +108,7 @@ def image_to_rgb(msg: Image) -> np.ndarray:
     height, width, step = msg.height, msg.width, msg.step
     if height == 0 or width == 0:
         raise MalformedMessage("empty image", f"{width} x {height} pixels")
+    _check_size(width, height, max_pixels)
     row_bytes = width * channels
     data = _checked_rows(msg.data, height, ("step", step), row_bytes,
                          f"a row of {width} {msg.encoding} pixels")
@@ -110,17 +121,23 @@ def image_to_rgb(msg: Image) -> np.ndarray:
     return np.ascontiguousarray(pixels)
 
 
-def compressed_image_to_rgb(msg: CompressedImage) -> np.ndarray:
+def compressed_image_to_rgb(msg: CompressedImage, max_pixels: int = MAX_IMAGE_PIXELS
+                            ) -> np.ndarray:
     """H x W x 3 uint8 RGB decoded from a JPEG or PNG ``CompressedImage``.
 
     ``format`` must name jpeg/jpg/png (image_transport's "rgb8; jpeg compressed bgr8" does);
-    the bytes themselves decide which of the two decoders runs.
+    the bytes themselves decide which of the two decoders runs. The size declared in the header
+    (PNG IHDR, JPEG SOF; opening reads only that) is checked against ``max_pixels`` before
+    anything is decoded: a 200 KB PNG may declare 9000 x 9000 pixels (a decompression bomb).
     """
     if not any(name in msg.format.lower() for name in _COMPRESSED_NAMES):
         raise MalformedMessage("unsupported format", f"{msg.format!r}; expected jpeg or png")
     try:
         with PILImage.open(io.BytesIO(msg.data), formats=("JPEG", "PNG")) as image:
+            _check_size(*image.size, max_pixels)
             return np.array(image.convert("RGB"))
+    except MalformedMessage:
+        raise
     # Pillow reports corrupt PNG chunks as SyntaxError, alongside OSError for the rest.
     except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
         raise MalformedMessage("undecodable image", f"{msg.format!r}: {error}") from error
@@ -153,14 +170,18 @@ def pointcloud2_to_array(
     Each field is read with its own datatype, offset and the cloud's endianness, honouring
     ``point_step``, ``row_step`` and organised (height > 1) clouds. A missing required field
     is malformed; a missing optional one reads as zeros and is listed in ``missing``. Points
-    with a non-finite value are dropped and counted. A cloud with more than ``max_points``
+    with a non-finite value are dropped and counted; a cloud with no finite point at all is
+    malformed (a sensor fault, not a scene). An empty cloud (no points) is a valid
+    measurement: (0, F) points. A cloud with more than ``max_points``
     points is rejected rather than subsampled: the model should not silently see less than was
     sent, and the check runs before anything is allocated.
     """
     height, width = msg.height, msg.width
     count = height * width
-    if count == 0:
-        raise MalformedMessage("empty cloud", f"{width} x {height} points")
+    names = (*fields, *optional)
+    if count == 0:  # a radar that sees no targets: a valid, empty measurement
+        return CloudArray(np.zeros((0, len(names)), np.float32), 0,
+                          tuple(name for name in optional if not _has_field(msg, name)))
     if count > max_points:
         raise MalformedMessage("too many points", f"{count} > max_points={max_points}")
     absent = [name for name in fields if not _has_field(msg, name)]
@@ -171,7 +192,6 @@ def pointcloud2_to_array(
     point_step, row_step = msg.point_step, msg.row_step
     data = _checked_rows(msg.data, height, ("row_step", row_step), width * point_step,
                          f"{width} points of point_step {point_step}")
-    names = (*fields, *optional)
     points = np.zeros((count, len(names)), dtype=np.float32)
     byte_order = ">" if msg.is_bigendian else "<"
     with np.errstate(over="ignore", invalid="ignore"):
@@ -183,6 +203,8 @@ def pointcloud2_to_array(
                 ).ravel()
     finite = np.isfinite(points).all(axis=1)
     kept = int(finite.sum())
+    if kept == 0:
+        raise MalformedMessage("no finite points", f"all {count} points have a NaN or inf value")
     return CloudArray(
         points=points if kept == count else points[finite],
         dropped=count - kept,

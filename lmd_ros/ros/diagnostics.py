@@ -47,8 +47,10 @@ def _sensor_status(
 
 
 def diagnostics_message(
-    core: MonitorCore, stamp: Time, sets_per_second: float | None
+    core: MonitorCore, stamp: Time, sets_per_second: float | None,
+    extra: dict[str, float | int | str | None] | None = None,
 ) -> DiagnosticArray:
+    """Every status; ``extra`` adds values to the pipeline status (e.g. analysis restarts)."""
     topic_of = source_topics(core.settings)
     statuses = [
         _sensor_status(m, s, [topic_of[source] for source in core.topics_of(m)])
@@ -69,11 +71,11 @@ def diagnostics_message(
         "detections_dropped_non_finite": core.dropped_detections,
         "frames_with_decomposition_warnings": core.frames_with_decomposition_warnings,
         "last_decomposition_warning": core.last_decomposition_warning,
+        **(extra or {}),
         **dropped,
         **rejected,
     }
-    level = Level.WARN if core.rejected else Level.OK
-    message = f"{sum(core.rejected.values())} messages rejected" if core.rejected else "running"
+    level, message = core.pipeline_health(stamp_to_seconds(stamp))
     statuses.append(DiagnosticStatus(
         level=bytes([int(level)]),
         name=f"{NODE}: pipeline",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -99,7 +100,8 @@ def input_streams(settings: MonitorSettings) -> tuple[InputStream, ...]:
         compressed = topic.endswith("/compressed")
         streams.append(InputStream(
             topic, CAMERA_PREFIX + name, CompressedImage if compressed else Image,
-            compressed_image_to_rgb if compressed else image_to_rgb,
+            partial(compressed_image_to_rgb if compressed else image_to_rgb,
+                    max_pixels=settings.max_image_pixels),
         ))
     maps = field_maps(settings)
     for kind, columns in (("radar", RADAR_FIELDS), ("lidar", LIDAR_FIELDS)):

@@ -1,28 +1,35 @@
 """`lmd_monitor`: the live node. Sensors in; contributions, overlays and alarms out.
 
-Threads: subscription callbacks only convert and synchronise (cheap); a worker thread runs the
-model + decomposition on the newest complete set, so callbacks never block and a slow model
-skips sets (counted) instead of growing a queue. All `MonitorCore` state is touched under one
-lock; the heavy `analyse` runs outside it.
+Threads: subscription callbacks only convert and synchronise (cheap); a worker thread hands the
+newest complete set to the analysis child process (model + decomposition, see
+`analysis_process`) and waits for its answer without holding the GIL, so callbacks and the
+diagnostics timer are never starved, and a slow model skips sets (counted) instead of growing a
+queue. All `MonitorCore` state is touched under one lock; the analysis runs outside it.
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+from rclpy._rclpy_pybind11 import RCLError
+from rclpy.exceptions import NameValidationException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image, PointCloud2
 from visualization_msgs.msg import MarkerArray
 
 from lmd_ros.monitor import runtime_settings
+from lmd_ros.monitor.alarms import AlarmEvent
+from lmd_ros.monitor.analysis_process import AnalysisDied, AnalysisProcess, FrameFailed
 from lmd_ros.monitor.assembly import build_core
-from lmd_ros.monitor.core import TF_STATIC, TICK_S, FrameRecord
+from lmd_ros.monitor.core import TF_STATIC, TICK_S, FrameRecord, failure_reason
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import MalformedMessage, seconds_to_stamp
@@ -67,9 +74,11 @@ class MonitorNode(Node):
     def __init__(self) -> None:
         self._mailbox = LatestSet()
         self._worker: threading.Thread | None = None
+        self._analysis: AnalysisProcess | None = None
         super().__init__("lmd_monitor")
         self.settings = self._declare_settings()
         self.core = build_core(self.settings)
+        self._analysis = AnalysisProcess(self.settings)
         self._lock = threading.Lock()
         self._rate_window = (self._now(), 0)
         self._subscribe()
@@ -93,17 +102,23 @@ class MonitorNode(Node):
         )
 
     def _declare_settings(self) -> MonitorSettings:
+        """Declare every setting; the types are checked by `MonitorSettings` (dynamic typing
+        here, so that ``slop:=abc`` is one line naming ``slop``, not rclpy's traceback, and
+        ``slop:=1`` is accepted as 1.0). A parameter given for this node that it does not
+        declare (``sloop:=0.1``) is refused, not ignored."""
         defaults = MonitorSettings()
         values = {}
         for name, default in vars(defaults).items():
-            # lists are dynamically typed: an empty YAML list has no element type for rclpy to
-            # match, so MonitorSettings checks their elements instead
             descriptor = ParameterDescriptor(
                 description=runtime_settings.describe(name, DESCRIPTIONS[name]),
-                read_only=not runtime_settings.is_dynamic(name),
-                dynamic_typing=isinstance(default, tuple))
+                read_only=not runtime_settings.is_dynamic(name), dynamic_typing=True)
             value = list(default) if isinstance(default, tuple) else default
             values[name] = self.declare_parameter(name, value, descriptor).value
+        unknown = sorted(name for name in self._parameter_overrides
+                         if not self.has_parameter(name))
+        if unknown:
+            raise InvalidSetting(unknown[0], f"unknown parameter; known: {sorted(values)}",
+                                 self._parameter_overrides[unknown[0]].value)
         return MonitorSettings.from_parameters(values)
 
     _calibration_qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100,
@@ -172,31 +187,45 @@ class MonitorNode(Node):
         with self._lock:
             sets, events = self.core.tick(now)
         self._dispatch(sets)
-        if events:
-            self._publish_diagnostics()
+        self._report(events)
 
     def _work(self) -> None:
         while (synced := self._mailbox.take()) is not None:
             try:
-                attribution = self.core.analyse(synced)
+                with self._lock:
+                    frame, rig = self.core.prepare(synced)
+                    limits = (self.core.attributor.score_threshold,
+                              self.core.attributor.max_detections)
+                attribution = self._analysis.analyse(frame, rig, limits)
                 with self._lock:
                     record = self.core.record(attribution, self._now())
                 self._publish(record, synced)
             except Exception as error:  # one bad frame must not stop the monitor
-                self.get_logger().error(f"frame {synced.stamp:.3f} failed: {error!r}")
+                if self._mailbox.closed:
+                    return
+                reason = str(error) if isinstance(error, (FrameFailed, AnalysisDied)) \
+                    else failure_reason(error)
+                self.get_logger().error(f"frame {synced.stamp:.3f} failed: {reason}",
+                                        throttle_duration_sec=5.0)
                 with self._lock:
-                    self.core.reject("frame", type(error).__name__)
+                    self.core.frame_failed(reason)
 
     def _publish(self, record: FrameRecord, synced: SyncedSet) -> None:
         messages = frame_outputs(self.core, record, synced) | \
             standard_outputs(self.core, record)
         for name, message in messages.items():
             self._outputs[name].publish(message)
-        for event in record.events:
-            self.get_logger().warning(
-                f"{event.sensor}: {event.old.name} -> {event.new.name} ({event.reason})"
-            )
-        if record.events:
+        self._report(record.events)
+
+    def _report(self, events: list[AlarmEvent]) -> None:
+        """Log each level change once (recoveries at INFO) and publish them at once."""
+        for event in events:
+            text = f"{event.sensor}: {event.old.name} -> {event.new.name} ({event.reason})"
+            if event.new < event.old:
+                self.get_logger().info(text)
+            else:
+                self.get_logger().warning(text)
+        if events:
             self._publish_diagnostics()
 
     def _publish_diagnostics(self) -> None:
@@ -206,7 +235,8 @@ class MonitorNode(Node):
             rate = (self.core.processed - processed) / (now - since) if now > since else None
             if now - since >= self.settings.diagnostics_period:
                 self._rate_window = (now, self.core.processed)
-            message = diagnostics_message(self.core, seconds_to_stamp(now), rate)
+            message = diagnostics_message(self.core, seconds_to_stamp(now), rate,
+                                          {"analysis_restarts": self._analysis.restarts})
         self._diagnostics.publish(message)
 
     def _now(self) -> float:
@@ -214,6 +244,8 @@ class MonitorNode(Node):
 
     def destroy_node(self) -> None:
         self._mailbox.close()
+        if self._analysis is not None:
+            self._analysis.close()
         if self._worker is not None:
             self._worker.join(timeout=5.0)
         super().destroy_node()
@@ -225,14 +257,27 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: lmd_monitor [--ros-args -p name:=value ... | --params-file FILE]\n\n"
               "The lmd_ros monitor node; parameters are described in config/monitor.yaml.")
         return 0
-    rclpy.init(args=args)
+    unreadable = [path for flag, path in itertools.pairwise(args)
+                  if flag == "--params-file" and not Path(path).is_file()]
+    if unreadable:  # checked before rcl, which would log its own lines first
+        return _refuse(ValueError(f"params file {unreadable[0]} does not exist or is not a file"))
+    try:
+        rclpy.init(args=args)
+    except RCLError as error:  # e.g. a --params-file that is not YAML
+        return _refuse(error)
     try:
         node = MonitorNode()
-    except (InvalidSetting, ValueError) as error:
-        rclpy.logging.get_logger("lmd_monitor").fatal(f"invalid configuration: {error}")
+    except (InvalidSetting, ValueError, NameValidationException) as error:
         rclpy.try_shutdown()
-        return 2
+        return _refuse(error)
     return spin_until_shutdown(node)
+
+
+def _refuse(error: Exception) -> int:
+    """One line, exit code 2: a bad configuration is the user's to fix, not a crash."""
+    rclpy.logging.get_logger("lmd_monitor").fatal(
+        "invalid configuration: " + " ".join(str(error).split()))
+    return 2
 
 
 if __name__ == "__main__":

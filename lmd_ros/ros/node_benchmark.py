@@ -31,7 +31,7 @@ from lmd_ros.bag.make_bag import make_bag
 from lmd_ros.monitor.settings import NODE_NAME, MonitorSettings
 from lmd_ros.ros.conversions import stamp_to_seconds
 
-INPUT_TOPIC = MonitorSettings().lidar_topic
+INPUT_TOPIC = MonitorSettings().lidar_topics[0]
 """The sensor whose arrivals stand for the input rate (every sensor publishes once a frame)."""
 
 

@@ -36,6 +36,8 @@ class Observation:
     levels: dict[str, list[tuple[float, Level, str]]] = field(default_factory=dict)
     pipeline: list[tuple[float, dict[str, str]]] = field(default_factory=list)
     inputs: list[tuple[float, Level, dict[str, str]]] = field(default_factory=list)
+    pipeline_levels: list[tuple[float, Level, str]] = field(default_factory=list)
+    """The pipeline status's (stamp, level, message) history."""
     detections: list[DetectionTable] = field(default_factory=list)
     bev: np.ndarray | None = None
     overlay: np.ndarray | None = None
@@ -71,6 +73,8 @@ class MonitorObserver(Node):
                 )
             elif status.name.endswith(": pipeline"):
                 self.observation.pipeline.append((stamp, values))
+                self.observation.pipeline_levels.append(
+                    (stamp, Level(int.from_bytes(status.level, "little")), status.message))
             elif status.name.endswith(": inputs"):
                 level = Level(int.from_bytes(status.level, "little"))
                 self.observation.inputs.append((stamp, level, values))

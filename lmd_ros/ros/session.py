@@ -116,18 +116,20 @@ class SimulatedDrive:
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text()
 
+    def stop_one(self, name: str) -> int:
+        """SIGINT to one process group, then wait (SIGKILL after 15 s); its exit code."""
+        process = self._processes[name]
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+        try:
+            return process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            return process.wait()
+
     def stop(self) -> dict[str, int]:
         """SIGINT to each process group, then wait; returns the exit codes."""
-        codes = {}
-        for name, process in self._processes.items():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGINT)
-            try:
-                codes[name] = process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                codes[name] = process.wait()
-        return codes
+        return {name: self.stop_one(name) for name in self._processes}
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
