@@ -115,7 +115,7 @@ def test_frames_failing_in_the_model_make_the_pipeline_error_with_the_exception_
     levels = observer.observation.pipeline_levels
     assert run_until(executor, feeder, lambda: levels and levels[-1][1] == Level.ERROR
                      and "no frame processed" in levels[-1][2], FAULT_S), levels[-3:]
-    assert "ValueError: camera 'left' image has shape (10, 20, 3)" in levels[-1][2]
+    assert "ValueError: camera 'left': image of 20x10 does not have the aspect" in levels[-1][2]
     keys = observer.observation.pipeline[-1][1]
     assert any(k.startswith("rejected[frame: ValueError: camera 'left'") for k in keys), keys
     assert all(latest(observer, m)[1] != Level.OK for m in ("camera", "radar", "lidar"))

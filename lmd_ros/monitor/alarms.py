@@ -401,7 +401,7 @@ class _SensorAlarm:
         )
 
     def reconfigure(self, config: AlarmConfig, new_baseline: bool) -> None:
-        self._silence.config = self._share.config = config
+        self._inputs.config = self._share.config = config
         if new_baseline:
             self._share.rebase(config.baselines.get(self.name))
 
