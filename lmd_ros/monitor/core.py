@@ -193,7 +193,11 @@ class MonitorCore:
         latency = now - attribution.stamp
         self.latency_s = latency
         self.watchdog.processed(now, attribution.present)
-        shares = attribution.frame_shares() or dict.fromkeys(self.modalities)
+        # a modality absent from the set is the silence alarm's to report: its zero share would
+        # only drag the share alarm down and keep it raised after the sensor is back
+        shares = {m: share if attribution.present.get(m, True) else None
+                  for m, share in (attribution.frame_shares()
+                                   or dict.fromkeys(self.modalities)).items()}
         return FrameRecord(attribution, self._update_alarms(now, shares), latency)
 
     def frame_failed(self, reason: str) -> None:
