@@ -78,8 +78,9 @@ class FrameRecord:
 class MonitorCore:
     """Synchroniser + attribution + alarms + the counters that /diagnostics reports.
 
-    Not thread-safe by itself: the node serialises `ingest`, `tick` and `record`; `analyse`
-    touches no shared state and may run on a worker thread.
+    Not thread-safe by itself: the node serialises `ingest`, `tick`, `prepare` and `record`;
+    the model (`analyse`, or a child process fed by `prepare`) reads only the frame and the
+    rig snapshot, so it may run elsewhere.
     """
 
     def __init__(self, settings: MonitorSettings, attributor: Attributor,
@@ -99,7 +100,7 @@ class MonitorCore:
         """When the first message or tick reached the core."""
         self.rig_problem: str | None = None
         """Why the model cannot run on the current rig (frames fail with it), if it cannot."""
-        self.inputs = InputChecks(getattr(attributor.adapter, "field_ranges", {}))
+        self.inputs = InputChecks(attributor.adapter.field_ranges)
         self.watchdog = OutputWatchdog(self.modalities, settings.stale_after + settings.hold_s)
         self.rejected: Counter[tuple[str, str]] = Counter()
         self.skipped_sets = 0
@@ -138,7 +139,7 @@ class MonitorCore:
         self._refresh_rig()
 
     def _saw_frame(self, source: str, frame_id: str) -> None:
-        if source.split("/", 1)[0] != "camera":
+        if sensor_kind(source) != "camera":
             self.rig_sources.saw_frame(source, frame_id)
             self._refresh_rig()
 
@@ -224,7 +225,7 @@ class MonitorCore:
         faults = self.watchdog.faults(now)
         unusable = self.synchronizer.unusable(now)
         for modality in self.modalities:
-            sources = self.topics_of(modality)
+            sources = self.sources_of(modality)
             bad = [s for s in sources if s in unusable]
             if bad:
                 reason = unusable[bad[0]] if sources == (bad[0],) else "; ".join(
@@ -254,6 +255,6 @@ class MonitorCore:
         """The modalities a source feeds."""
         return tuple(m for m in self.modalities if sensor_kind(source) in self.feeds[m])
 
-    def topics_of(self, modality: str) -> tuple[str, ...]:
+    def sources_of(self, modality: str) -> tuple[str, ...]:
         """The sources feeding a modality."""
         return tuple(s for s in self.sources if sensor_kind(s) in self.feeds[modality])

@@ -53,7 +53,7 @@ def diagnostics_message(
     """Every status; ``extra`` adds values to the pipeline status (e.g. analysis restarts)."""
     topic_of = source_topics(core.settings)
     statuses = [
-        _sensor_status(m, s, [topic_of[source] for source in core.topics_of(m)])
+        _sensor_status(m, s, [topic_of[source] for source in core.sources_of(m)])
         for m, s in core.alarms.status().items()
     ]
     dropped = {

@@ -108,26 +108,15 @@ def input_streams(settings: MonitorSettings) -> tuple[InputStream, ...]:
         names, topics = getattr(settings, f"{kind}_names"), getattr(settings, f"{kind}_topics")
         for name, topic in zip(names, topics, strict=True):
             streams.append(InputStream(topic, f"{kind}/{name}", PointCloud2,
-                                       _cloud_reader(maps[kind], columns)))
+                                       partial(maps[kind].read, columns=columns)))
     rectified = {name: "rect" in topic
                  for name, topic in zip(settings.camera_names, settings.camera_topics,
                                         strict=True)}
     for name, topic in zip(settings.camera_names, camera_info_topics(settings), strict=True):
         if topic:
             streams.append(InputStream(topic, CAMERA_INFO_PREFIX + name, CameraInfo,
-                                       _camera_info_reader(rectified[name])))
+                                       partial(camera_info_intrinsics, rectified=rectified[name])))
     if settings.tf_static_topic and (tf_type := tf_message_type()) is not None:
         streams.append(InputStream(settings.tf_static_topic, TF_STATIC, tf_type, transforms))
     return tuple(streams)
 
-
-def _cloud_reader(fields: FieldMap, columns: Sequence[str]) -> Callable[[PointCloud2], Any]:
-    def convert(msg: PointCloud2) -> CloudReading:
-        return fields.read(msg, columns)
-    return convert
-
-
-def _camera_info_reader(rectified: bool) -> Callable[[CameraInfo], Any]:
-    def convert(msg: CameraInfo) -> Any:
-        return camera_info_intrinsics(msg, rectified)
-    return convert
