@@ -44,6 +44,11 @@ def failure_reason(error: Exception, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def is_calibration(source: str) -> bool:
+    """A CameraInfo or /tf_static source: it updates the rig, it carries no sensor data."""
+    return source.startswith(CAMERA_INFO_PREFIX) or source == TF_STATIC
+
+
 def sensor_kind(source: str) -> str:
     """``camera/front`` → ``camera``; ``radar`` → ``radar``."""
     return source.split("/", 1)[0]
@@ -117,10 +122,10 @@ class MonitorCore:
         Calibration messages update the rig. A sensor message whose ``frame_id`` is not the one
         its calibration names is rejected (counted): its data would be placed wrongly.
         """
-        self.started = now if self.started is None else self.started
-        if source.startswith(CAMERA_INFO_PREFIX) or source == TF_STATIC:
+        if is_calibration(source):  # needs no clock: a latched /tf_static may come before it
             self._calibrate(source, data)
             return []
+        self.started = now if self.started is None else self.started
         self._saw_frame(source, frame_id)
         expected = self.rig_sources.expected_frame(source)
         if frame_id and expected is not None and frame_id != expected:

@@ -29,7 +29,7 @@ from lmd_ros.monitor import runtime_settings
 from lmd_ros.monitor.alarms import AlarmEvent
 from lmd_ros.monitor.analysis_process import AnalysisDied, AnalysisProcess, FrameFailed
 from lmd_ros.monitor.assembly import build_core
-from lmd_ros.monitor.core import TF_STATIC, TICK_S, FrameRecord, failure_reason
+from lmd_ros.monitor.core import TF_STATIC, TICK_S, FrameRecord, failure_reason, is_calibration
 from lmd_ros.monitor.settings import DESCRIPTIONS, InvalidSetting, MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.conversions import MalformedMessage, seconds_to_stamp
@@ -157,10 +157,12 @@ class MonitorNode(Node):
                                      self._calibration_qos if stream.source == TF_STATIC else qos)
 
     def _callback(self, stream: InputStream) -> Callable:
+        calibration = is_calibration(stream.source)
+
         def on_message(msg) -> None:
             now = self._now()
-            if now == 0.0:  # sim time before the first /clock: no time to judge staleness by
-                return
+            if now == 0.0 and not calibration:  # sim time before the first /clock: no time to
+                return                          # judge staleness by (calibration needs none)
             try:
                 stamp, data, frame_id = stream.read(msg)
             except MalformedMessage as error:
