@@ -7,13 +7,15 @@ from lmd_ros.monitor.alarms import AlarmConfig, AlarmMonitor, AlarmSpan, InputFa
 from lmd_ros.monitor.shares import modality_shares
 
 MODALITIES = ("camera", "radar", "lidar")
-BASELINES = {"camera": 0.3, "radar": 0.2, "lidar": 0.5}  # lidar: WARN < 0.25, ERROR < 0.1
+BASELINES = {"camera": 0.3, "radar": 0.2, "lidar": 0.5}
+SPREADS = dict.fromkeys(MODALITIES, 0.05)  # lidar: WARN outside (0.35, 0.65), ERROR < 0.15
 DT = 0.1
 FRESH = dict.fromkeys(MODALITIES, 0.05)
 
 
 def make_monitor(**overrides) -> AlarmMonitor:
-    settings = dict(baselines=BASELINES, hold_s=1.0, clear_s=2.0, ema_alpha=1.0, recovery=0.5)
+    settings = dict(baselines=BASELINES, spreads=SPREADS, warn_z=3.0, error_z=7.0, hold_s=1.0,
+                    clear_s=2.0, ema_alpha=1.0, recovery=0.5, min_spread=0.0, relative_spread=0.0)
     return AlarmMonitor(MODALITIES, AlarmConfig(**(settings | overrides)))
 
 
@@ -71,12 +73,13 @@ def test_a_clean_drop_warns_after_hold_s_and_not_before():
     assert [(e.stamp, e.sensor, e.old, e.new) for e in events] == [
         (11.0, "lidar", Level.OK, Level.WARN)
     ]
-    assert "below WARN threshold 0.250" in events[0].reason
+    assert "share 0.2, z -6.0 (normal 0.5 ± 0.05) for 1.00 s" in events[0].reason
     assert (events[0].share, events[0].baseline) == (0.2, 0.5)
     status = monitor.status()["lidar"]
     assert (status.level, status.share, status.baseline) == (Level.WARN, 0.2, 0.5)
-    assert status.thresholds.warn == pytest.approx(0.25)
-    assert status.thresholds.warn_clear == pytest.approx(0.375)
+    assert status.share_z == pytest.approx(-6.0)
+    assert (status.band.warn_below, status.band.warn_above, status.band.error_below) == \
+        pytest.approx((0.35, 0.65, 0.15))
     assert monitor.status()["camera"].level == Level.OK
 
 
@@ -91,8 +94,8 @@ def test_recovery_clears_only_after_clear_s_above_the_recovery_threshold():
     monitor = make_monitor()
     run(monitor, 0.0, 2.0, constant(0.2))
     assert monitor.status()["lidar"].level == Level.WARN
-    # Back above the WARN threshold but below the clear threshold (0.375): stays WARN.
-    assert run(monitor, 2.0, 10.0, constant(0.3)) == []
+    # Back inside the WARN band but not past the clear bound (1.5 spreads): stays WARN.
+    assert run(monitor, 2.0, 10.0, constant(0.4)) == []
     events = run(monitor, 10.0, 13.0, constant(0.45))
     assert [(e.stamp, e.old, e.new) for e in events] == [(12.0, Level.WARN, Level.OK)]
 
@@ -100,19 +103,19 @@ def test_recovery_clears_only_after_clear_s_above_the_recovery_threshold():
 def test_error_clears_step_by_step():
     monitor = make_monitor()
     run(monitor, 0.0, 2.0, constant(0.0))
-    events = run(monitor, 2.0, 5.0, constant(0.2)) + run(monitor, 5.0, 8.0, constant(0.5))
+    events = run(monitor, 2.0, 5.0, constant(0.3)) + run(monitor, 5.0, 8.0, constant(0.5))
     assert [(e.stamp, e.old, e.new) for e in events] == [
-        (4.0, Level.ERROR, Level.WARN),  # 0.2 > error_clear 0.175 for 2 s
+        (4.0, Level.ERROR, Level.WARN),  # 0.3 is past the error clear bound (-5 spreads) for 2 s
         (7.0, Level.WARN, Level.OK),
     ]
 
 
 def test_noise_around_a_threshold_neither_raises_nor_flaps():
     monitor = make_monitor()
-    assert run(monitor, 0.0, 20.0, alternating(0.24, 0.26, 2)) == []
+    assert run(monitor, 0.0, 20.0, alternating(0.34, 0.36, 2)) == []
     run(monitor, 20.0, 22.0, constant(0.2))
     assert monitor.status()["lidar"].level == Level.WARN
-    assert run(monitor, 22.0, 40.0, alternating(0.36, 0.39, 3)) == []  # clear threshold 0.375
+    assert run(monitor, 22.0, 40.0, alternating(0.41, 0.44, 3)) == []  # clear bound 0.425
 
 
 def test_smoothing_delays_the_alarm():
@@ -123,7 +126,7 @@ def test_smoothing_delays_the_alarm():
     (fast_event,) = run(fast, 5.0, 10.0, constant(0.2))
     (slow_event,) = run(slow, 5.0, 10.0, constant(0.2))
     assert slow_event.stamp > fast_event.stamp + 0.5
-    assert slow_event.share < 0.25
+    assert slow_event.share <= 0.35
 
 
 def test_frames_without_detections_do_not_move_the_share_state():
@@ -141,7 +144,7 @@ def test_a_modality_missing_from_the_shares_counts_as_zero():
     monitor = make_monitor()
     events = []
     for i in range(15):
-        events += monitor.update(i * DT, {"camera": 0.5, "radar": 0.5}, FRESH)
+        events += monitor.update(i * DT, {"camera": 0.3, "radar": 0.2}, FRESH)
     assert [(e.sensor, e.new) for e in events] == [("lidar", Level.ERROR)]
     assert monitor.status()["lidar"].share == 0.0
 
@@ -152,7 +155,7 @@ def test_baseline_is_learnt_over_the_warm_up_frames():
     assert run(monitor, 0.0, 2.0, lambda stamp: next(shares)) == []
     status = monitor.status()["lidar"]
     assert status.baseline == pytest.approx(0.4)
-    assert status.thresholds.warn == pytest.approx(0.2)
+    assert status.band.warn_below == pytest.approx(0.25)
     assert monitor.status()["camera"].baseline == pytest.approx(0.3)  # learnt from constant 0.3
     (event,) = run(monitor, 2.0, 4.0, constant(0.1))
     assert (event.new, event.stamp) == (Level.WARN, 3.0)
@@ -210,7 +213,7 @@ def test_timeline_spans_keep_the_worst_level_and_its_reason():
     run(monitor, 12.0, 14.0, constant(0.2))  # WARN at 13.0, still open
     (first, second) = monitor.timeline()
     assert (first.onset, first.clear, first.sensor, first.level) == (2.0, 9.0, "lidar", Level.ERROR)
-    assert "below ERROR threshold" in first.reason
+    assert first.reason.startswith("share 0, z -10.0")
     assert second == AlarmSpan(13.0, None, "lidar", Level.WARN, second.reason)
 
 
@@ -228,8 +231,10 @@ def test_stamps_running_backwards_restart_the_timers():
 @pytest.mark.parametrize(
     ("overrides", "problem"),
     [
-        ({"warn_drop": 0.9, "error_drop": 0.8}, "warn_drop < error_drop"),
-        ({"error_drop": 1.0}, "error_drop < 1"),
+        ({"warn_z": 9.0, "error_z": 8.0}, "warn_z < error_z"),
+        ({"corroborate_z": 5.0, "warn_z": 4.0}, "corroborate_z <= warn_z"),
+        ({"min_spread": -0.1}, "min_spread"),
+        ({"spreads": {"lidar": 0.0}}, "spread 'lidar'"),
         ({"warmup_frames": 0}, "warmup_frames"),
         ({"hold_s": -1.0}, "hold_s"),
         ({"clear_s": -1.0}, "clear_s"),
@@ -276,12 +281,12 @@ def test_each_recovery_step_is_one_level_and_needs_its_own_clear_s():
 def test_status_after_a_silence_clears_describes_the_present_not_an_old_share_change():
     monitor = make_monitor(silent_after_s=1.0)
     run(monitor, 0.0, 2.0, constant(0.2))  # WARN at 1.0 ...
-    run(monitor, 2.0, 6.0, constant(0.5))  # ... cleared at 4.0: "share 0.500 above 0.375"
+    run(monitor, 2.0, 6.0, constant(0.5))  # ... cleared at 4.0: "... back for 2.00 s"
     run(monitor, 6.0, 7.0, constant(0.5), ages=FRESH | {"lidar": 1.5})
     run(monitor, 7.0, 12.0, constant(0.5))
     status = monitor.status()["lidar"]
     assert status.level == Level.OK
-    assert status.reason == "share 0.500 (baseline 0.500)", status.reason
+    assert status.reason == "share 0.5, z +0.0 (normal 0.5 ± 0.05)", status.reason
 
 
 def test_a_silence_reason_agrees_with_the_age_it_reports():

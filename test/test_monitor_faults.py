@@ -27,7 +27,7 @@ CAMERAS = ("/camera/front/image_raw/compressed", "/camera/left/image_raw",
            "/camera/right/image_raw", "/camera/rear/image_raw")
 PARAMETERS = {
     "camera_topics": list(CAMERAS), "device": "cpu", "warmup_frames": 5, "hold_s": 1.0,
-    "clear_s": 1.0, "silent_after_s": 1.0, "warn_drop": 0.9, "error_drop": 0.95,
+    "clear_s": 1.0, "silent_after_s": 1.0, "warn_z": 15.0, "error_z": 30.0,
 }
 SETTLE_S = 60.0
 """Start-up (model load, discovery, warm-up) on a loaded 2-core machine."""

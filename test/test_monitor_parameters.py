@@ -135,10 +135,10 @@ def test_standard_detections_are_published_where_vision_msgs_exists(live):
 
 
 def test_an_invalid_value_is_refused_with_its_reason_and_changes_nothing(live):
-    result = live.set("error_drop", 0.1)  # below warn_drop (0.5)
+    result = live.set("error_z", 3.0)  # below warn_z (4)
     assert not result.successful
-    assert "error_drop" in result.reason and "warn_drop" in result.reason, result.reason
-    assert live.get("error_drop") == pytest.approx(0.8)
+    assert "error_z" in result.reason and "warn_z" in result.reason, result.reason
+    assert live.get("error_z") == pytest.approx(8.0)
 
 
 def test_a_structural_parameter_is_read_only(live):

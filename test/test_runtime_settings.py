@@ -29,10 +29,10 @@ def test_every_dynamic_name_is_a_setting_and_descriptions_say_which():
 
 
 def test_a_valid_change_is_validated_as_a_whole():
-    settings = updated_settings(MonitorSettings(), {"warn_drop": 0.3, "use_sim_time": True})
-    assert settings.warn_drop == 0.3
-    with pytest.raises(InvalidSetting, match="error_drop"):
-        updated_settings(MonitorSettings(), {"error_drop": 0.2})  # below warn_drop 0.5
+    settings = updated_settings(MonitorSettings(), {"warn_z": 3.0, "use_sim_time": True})
+    assert settings.warn_z == 3.0
+    with pytest.raises(InvalidSetting, match="error_z"):
+        updated_settings(MonitorSettings(), {"error_z": 3.5})  # below warn_z 4
 
 
 def test_structural_settings_are_refused():

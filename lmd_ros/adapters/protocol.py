@@ -89,7 +89,7 @@ class ModelAdapter(ABC):
     Subclasses set ``modalities`` (any names, M ≥ 1, in the order used for every table and
     message), ``sensors`` (modality → the sensor kinds feeding it, among ``SENSOR_KINDS``),
     ``class_names`` and, when they give evidence maps, ``bev_grid``; ``device``; optionally
-    ``field_ranges``.
+    ``field_ranges`` and ``alarm_spreads``.
     """
 
     modalities: tuple[str, ...]
@@ -100,6 +100,9 @@ class ModelAdapter(ABC):
     field_ranges: Mapping[str, tuple[float, float]] = MappingProxyType({})
     """The ranges the model was trained on, per ``"<kind>.<column>"`` (``"lidar.intensity"``,
     ``"radar.rcs"``, ``"radar.v_radial"``): inputs far outside raise a WARN on /diagnostics."""
+    alarm_spreads: Mapping[str, float] = MappingProxyType({})
+    """Normal spreads of the alarm signals for this model, measured on clean drives
+    (`lmd_ros.monitor.alarm_calibration`); empty: learnt over each warm-up."""
 
     @abstractmethod
     def fusion_call(self, frame: SensorFrame, rig: Rig) -> FusionCall:

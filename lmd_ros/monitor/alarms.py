@@ -1,46 +1,54 @@
-"""Alarms when the detections stop relying on a sensor, or the sensor stops sending.
+"""Per-sensor alarms: the sensor stopped sending, or the detections' reliance on it moved.
 
-Per modality the monitor gets one share per frame (how much of the frame's detections that
-sensor carries, e.g. a score-weighted mean of ``modality_shares``) and the age of its last
-message. Levels follow diagnostic_msgs, and every time is a stamp passed in (no clock), so the
-live node and the offline bag analysis agree:
+Per modality the monitor gets, at every update (`AlarmUpdate`), one share per analysed frame
+(how much of the frame's detections that sensor carries, the score-weighted mean of
+``modality_shares``), the age of its last message, input faults, and two kinds of evidence
+signals: cheap *input statistics* of its messages (brightness, contrast, point counts, ...) and
+*cross-modal consistency* of its BEV evidence with the other sensors' (see `consistency`).
+Levels follow diagnostic_msgs; every time is a stamp passed in (no clock), so the live node and
+the offline bag analysis agree. The level of a sensor is the worst of:
 
-* WARN when the EMA-smoothed share stays below ``(1 - warn_drop) * baseline`` for ``hold_s``;
-  ERROR likewise below ``(1 - error_drop) * baseline``.
-* A level clears one step at a time, once the smoothed share has stayed above that level's
-  clear threshold for ``clear_s`` (ERROR → WARN → OK takes twice ``clear_s``). The clear
-  threshold sits ``recovery`` of the way from the level's own threshold up to the next (the
-  baseline, for WARN): a share jittering around a threshold therefore neither raises
-  (interrupted hold) nor clears (never above the clear threshold) an alarm.
-* ERROR as soon as no message arrived for more than ``silent_after_s``, or while the inputs
-  report a fault (e.g. stamps no set can match: WARN when some of the modality's sensors are
-  affected, ERROR when all are). It clears one step at a time, each step after ``clear_s`` of
-  usable messages, measured up to the *last message's arrival* (not to now): the quiet first
+* **Inputs** — ERROR as soon as no message arrived for more than ``silent_after_s``, or while
+  the inputs report a fault (stamps no set can match: WARN when some of the modality's sensors
+  are affected, ERROR when all are). It clears one step at a time, each step after ``clear_s``
+  of usable messages, measured up to the *last message's arrival* (not to now): the quiet first
   ``silent_after_s`` of the next silence is no evidence of flow, so a sensor toggling on and
   off stays in ERROR. STALE until a sensor's first message.
-* A frame with no detections gives share None and leaves the share state (smoothing, warm-up,
-  hold and clear timers) untouched: it is no evidence either way. A modality missing from a
-  frame's shares counts as share 0. While a sensor is silent its share state is frozen too: a
-  zero share is then the consequence of the silence, which already raised its own alarm.
-* A baseline of None is learnt as the mean share over the first ``warmup_frames`` frames that
-  carry a share; no share alarm is raised before.
-* Stamps running backwards (a looping bag) restart the hold and clear timers.
+* **Share** — a `CalibratedSignal`: WARN when the smoothed share moves ``warn_z`` spreads from
+  its normal (either way), ERROR when it falls ``error_z`` spreads. The normal is the configured
+  ``baselines`` / ``spreads`` (measured on clean drives), else learnt over the warm-up.
+* **Consistency** — each consistency signal is a `CalibratedSignal` that warns on its own: an
+  evidence map that stopped moving with the scene or sits rotated against the others' is a
+  perception fault in itself.
+* **Input statistics, corroborated** — a statistic outside its normal says *that* the sensor
+  degraded; the share says *whether it matters*. A statistic at WARN raises the sensor to WARN
+  only while the share is also ``corroborate_z`` spreads off its normal (checked when the
+  statistic rises; it then holds until the statistic clears). Uncorroborated, it is reported at
+  the lower level: the sensor stays OK and its reason names the statistic and the unchanged
+  share. Every reason carries both kinds of evidence (e.g. ``front contrast 31.2, z -5.1
+  (normal 48.9 ± 3.4) for 1.00 s; share 0.21, z -4.6 (normal 0.35 ± 0.03)``).
+
+A frame with no detections gives share None: no evidence either way. A modality missing from a
+frame's shares counts as share 0. While a sensor is silent every signal of it is frozen: what
+it would show is the consequence of the silence, which already raised its own alarm.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import IntEnum
 
+from lmd_ros.monitor.calibrated_signal import (
+    Band,
+    CalibratedSignal,
+    Normal,
+    SignalConfig,
+    held,
+)
+from lmd_ros.monitor.levels import Level
 
-class Level(IntEnum):
-    """Alarm levels, numbered as ``diagnostic_msgs/DiagnosticStatus``."""
-
-    OK = 0
-    WARN = 1
-    ERROR = 2
-    STALE = 3
+__all__ = ["AlarmConfig", "AlarmEvent", "AlarmMonitor", "AlarmSpan", "AlarmUpdate", "Band",
+           "InputFault", "Level", "SensorStatus"]
 
 
 @dataclass(frozen=True)
@@ -48,23 +56,35 @@ class AlarmConfig:
     """Thresholds and timing of the alarms; see the module docstring for their meaning."""
 
     baselines: Mapping[str, float | None] = field(default_factory=dict)
-    """Expected share per modality; a missing entry or None is learnt during warm-up."""
+    """Normal share per modality; a missing entry or None is learnt during warm-up."""
+    spreads: Mapping[str, float] = field(default_factory=dict)
+    """Normal spread of each signal, keyed ``<modality>`` for its share and
+    ``<modality>/<signal label>`` for the others; missing ones are learnt during warm-up."""
     warmup_frames: int = 50
-    warn_drop: float = 0.5
-    error_drop: float = 0.8
+    warn_z: float = 4.0
+    error_z: float = 8.0
+    corroborate_z: float = 2.0
+    min_spread: float = 0.02
+    """Floor of a share's spread (share units)."""
+    relative_spread: float = 0.05
+    """Floor of every spread, as a fraction of the signal's mean."""
     recovery: float = 0.5
     hold_s: float = 1.0
     clear_s: float = 2.0
     silent_after_s: float = 1.0
-    ema_alpha: float = 0.3
+    ema_alpha: float = 0.2
 
     def __post_init__(self) -> None:
         checks = [
             (self.warmup_frames >= 1, f"warmup_frames must be >= 1, got {self.warmup_frames}"),
             (
-                0 < self.warn_drop < self.error_drop < 1,
-                f"need 0 < warn_drop < error_drop < 1, got {self.warn_drop}, {self.error_drop}",
+                0 < self.corroborate_z <= self.warn_z < self.error_z,
+                f"need 0 < corroborate_z <= warn_z < error_z, got {self.corroborate_z}, "
+                f"{self.warn_z}, {self.error_z}",
             ),
+            (self.min_spread >= 0, f"min_spread must be >= 0, got {self.min_spread}"),
+            (self.relative_spread >= 0,
+             f"relative_spread must be >= 0, got {self.relative_spread}"),
             (0 < self.recovery <= 1, f"recovery must be in (0, 1], got {self.recovery}"),
             (self.hold_s >= 0, f"hold_s must be >= 0, got {self.hold_s}"),
             (self.clear_s >= 0, f"clear_s must be >= 0, got {self.clear_s}"),
@@ -74,38 +94,22 @@ class AlarmConfig:
                 (share is None or 0 <= share <= 1, f"baseline {name!r} must be in [0, 1]: {share}")
                 for name, share in self.baselines.items()
             ),
+            *(
+                (spread > 0, f"spread {name!r} must be > 0: {spread}")
+                for name, spread in self.spreads.items()
+            ),
         ]
         problems = [problem for ok, problem in checks if not ok]
         if problems:
             raise ValueError("invalid AlarmConfig: " + "; ".join(problems))
 
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Smoothed-share levels derived from a baseline: below ``warn``/``error`` raises, above
-    ``warn_clear``/``error_clear`` (for ``clear_s``) clears."""
-
-    warn: float
-    error: float
-    warn_clear: float
-    error_clear: float
-
-    @classmethod
-    def from_baseline(cls, baseline: float, config: AlarmConfig) -> Thresholds:
-        warn = (1 - config.warn_drop) * baseline
-        error = (1 - config.error_drop) * baseline
-        return cls(
-            warn=warn,
-            error=error,
-            warn_clear=warn + config.recovery * (baseline - warn),
-            error_clear=error + config.recovery * (warn - error),
-        )
-
-    def raise_below(self, level: Level) -> float:
-        return self.warn if level == Level.WARN else self.error
-
-    def clear_above(self, level: Level) -> float:
-        return self.warn_clear if level == Level.WARN else self.error_clear
+    def signal_config(self, share: bool) -> SignalConfig:
+        """How a share (with an error level and an absolute floor) or another signal is judged."""
+        return SignalConfig(
+            warn_z=self.warn_z, error_z=self.error_z if share else None,
+            min_spread=self.min_spread if share else 0.0, relative_spread=self.relative_spread,
+            warmup_frames=self.warmup_frames, ema_alpha=self.ema_alpha, hold_s=self.hold_s,
+            clear_s=self.clear_s, recovery=self.recovery)
 
 
 @dataclass(frozen=True)
@@ -144,27 +148,42 @@ class AlarmSpan:
 
 @dataclass(frozen=True)
 class SensorStatus:
-    """Everything a diagnostics display needs about one sensor right now."""
+    """Everything a diagnostics display needs about one sensor right now; ``band`` holds the
+    share's thresholds and ``share_z`` how many spreads it is from normal."""
 
     level: Level
     share: float | None
     baseline: float | None
-    thresholds: Thresholds | None
+    band: Band | None
+    share_z: float | None
     age: float | None
     reason: str
 
 
+@dataclass(frozen=True)
+class AlarmUpdate:
+    """Everything one alarm update sees, per modality: the frame's share (None: no detections;
+    absent: 0), the age of the last message (None or absent: none yet), an input fault, and the
+    signals new since the last update, by label (input statistics; consistency). Recorded, a
+    sequence of updates replays the alarms exactly (``AlarmMonitor.feed``)."""
+
+    stamp: float
+    shares: Mapping[str, float | None]
+    ages: Mapping[str, float | None]
+    faults: Mapping[str, InputFault] = field(default_factory=dict)
+    statistics: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    consistency: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+
 class AlarmMonitor:
-    """Per-modality alarm state, driven by one ``update`` per synchronised frame."""
+    """Per-modality alarm state, driven by one update per synchronised frame or tick."""
 
     def __init__(self, modalities: Sequence[str], config: AlarmConfig) -> None:
         unknown = set(config.baselines) - set(modalities)
         if unknown:
             raise ValueError(f"baselines for unknown modalities {sorted(unknown)}")
         self.config = config
-        self._sensors = {
-            name: _SensorAlarm(name, config.baselines.get(name), config) for name in modalities
-        }
+        self._sensors = {name: _SensorAlarm(name, config) for name in modalities}
         self._spans: list[AlarmSpan] = []
         self._open_span: dict[str, int] = {}
 
@@ -175,16 +194,20 @@ class AlarmMonitor:
         ages: Mapping[str, float | None],
         faults: Mapping[str, InputFault] | None = None,
     ) -> list[AlarmEvent]:
-        """Feed one frame: each modality's share (None: no detections; absent: 0), message
-        age in seconds (None or absent: no message yet) and input fault (absent: none).
-        Returns the level changes."""
-        faults = faults or {}
-        unknown = (set(shares) | set(ages) | set(faults)) - set(self._sensors)
+        """Feed one frame's shares, ages and faults (see `AlarmUpdate`); returns the level
+        changes."""
+        return self.feed(AlarmUpdate(stamp, shares, ages, faults or {}))
+
+    def feed(self, update: AlarmUpdate) -> list[AlarmEvent]:
+        """Feed one update; returns the level changes."""
+        unknown = {name for part in (update.shares, update.ages, update.faults,
+                                     update.statistics, update.consistency)
+                   for name in part} - set(self._sensors)
         if unknown:
-            raise ValueError(f"shares, ages or faults for unknown modalities {sorted(unknown)}")
+            raise ValueError(f"alarm inputs for unknown modalities {sorted(unknown)}")
         events = []
-        for name, sensor in self._sensors.items():
-            event = sensor.update(stamp, shares.get(name, 0.0), ages.get(name), faults.get(name))
+        for sensor in self._sensors.values():
+            event = sensor.update(update)
             if event is not None:
                 self._record(event)
                 events.append(event)
@@ -218,30 +241,6 @@ class AlarmMonitor:
             del self._open_span[event.sensor]
         elif event.new > span.level:
             self._spans[index] = replace(span, level=event.new, reason=event.reason)
-
-
-class _Persistence:
-    """How long a condition has held without interruption, on the caller's stamps."""
-
-    def __init__(self) -> None:
-        self._since: float | None = None
-
-    def update(self, stamp: float, holds: bool) -> float | None:
-        """Seconds the condition has held up to ``stamp``; None if it does not hold now."""
-        if not holds:
-            self._since = None
-            return None
-        if self._since is None or stamp < self._since:
-            self._since = stamp
-        return stamp - self._since
-
-    def restart(self, stamp: float) -> None:
-        """Count from ``stamp`` again (the condition still holds, but a new period begins)."""
-        self._since = stamp
-
-
-def _held(duration: float | None, needed: float) -> bool:
-    return duration is not None and duration >= needed
 
 
 class _InputAlarm:
@@ -284,7 +283,7 @@ class _InputAlarm:
             self._resumed = last_arrival
         flowing = last_arrival - self._resumed
         clear_s = self.config.clear_s
-        if not _held(flowing, clear_s):
+        if not held(flowing, clear_s):
             self.reason = f"messages again for {flowing:.2f} s (clears after {clear_s:g} s)"
             return
         self.level = Level(self.level - 1)
@@ -293,124 +292,95 @@ class _InputAlarm:
             "" if self.level == Level.OK else f"; {self.level.name} for another {clear_s:g} s")
 
 
-class _ShareAlarm:
-    """WARN/ERROR while the smoothed share stays below the thresholds of its baseline."""
-
-    def __init__(self, baseline: float | None, config: AlarmConfig) -> None:
-        self.config = config
-        self.smoothed: float | None = None
-        self.level = Level.OK
-        self.rebase(baseline)
-        self._below = {level: _Persistence() for level in (Level.WARN, Level.ERROR)}
-        self._above = {level: _Persistence() for level in (Level.WARN, Level.ERROR)}
-
-    @property
-    def thresholds(self) -> Thresholds | None:
-        if self.baseline is None:
-            return None
-        return Thresholds.from_baseline(self.baseline, self.config)
-
-    def update(self, stamp: float, share: float) -> bool:
-        """Feed one frame's share; True if the level changed."""
-        config, old = self.config, self.level
-        alpha = config.ema_alpha
-        self.smoothed = (
-            share if self.smoothed is None else alpha * share + (1 - alpha) * self.smoothed
-        )
-        if self.baseline is None:
-            self._learn(share)
-        thresholds = self.thresholds
-        if thresholds is None:
-            return False
-        smoothed = self.smoothed
-        below = {
-            level: timer.update(stamp, smoothed < thresholds.raise_below(level))
-            for level, timer in self._below.items()
-        }
-        above = {
-            level: timer.update(stamp, smoothed > thresholds.clear_above(level))
-            for level, timer in self._above.items()
-        }
-        for level in (Level.ERROR, Level.WARN):
-            if level > self.level and _held(below[level], config.hold_s):
-                self.level = level
-                self.reason = (
-                    f"share {smoothed:.3f} below {level.name} threshold "
-                    f"{thresholds.raise_below(level):.3f} for {below[level]:.2f} s "
-                    f"(baseline {self.baseline:.3f})"
-                )
-                return True
-        if self.level != Level.OK and _held(above[self.level], config.clear_s):
-            self.reason = (
-                f"share {smoothed:.3f} above {thresholds.clear_above(self.level):.3f} for "
-                f"{above[self.level]:.2f} s"
-            )
-            self.level = Level(self.level - 1)
-            for timer in self._above.values():  # the next step needs clear_s of its own
-                timer.restart(stamp)
-        elif self.level == Level.OK:
-            self.reason = f"share {smoothed:.3f} (baseline {self.baseline:.3f})"
-        return self.level != old
-
-    def rebase(self, baseline: float | None) -> None:
-        """Use ``baseline`` from now on (None: learn it again over the warm-up)."""
-        self.baseline: float | None = baseline
-        self._warmup_shares: list[float] = []
-        self.reason = "learning baseline" if baseline is None else f"baseline {baseline} configured"
-
-    def _learn(self, share: float) -> None:
-        self._warmup_shares.append(share)
-        count, needed = len(self._warmup_shares), self.config.warmup_frames
-        if count < needed:
-            self.reason = f"learning baseline ({count}/{needed} frames)"
-            return
-        self.baseline = sum(self._warmup_shares) / count
-        self.reason = f"baseline {self.baseline:.3f} learnt over {count} frames"
-        self._warmup_shares = []
-
-
 class _SensorAlarm:
-    """One sensor: its inputs (silence, faults) and its share; the worse of the two decides,
-    and an input problem freezes the share state."""
+    """One sensor: its inputs, share, consistency and corroborated statistics; the worst
+    decides, and an input problem freezes every signal."""
 
-    def __init__(self, name: str, baseline: float | None, config: AlarmConfig) -> None:
+    def __init__(self, name: str, config: AlarmConfig) -> None:
         self.name = name
+        self.config = config
         self.age: float | None = None
         self._inputs = _InputAlarm(config)
-        self._share = _ShareAlarm(baseline, config)
+        self._share = CalibratedSignal("share", config.signal_config(share=True),
+                                       Normal(config.baselines.get(name), config.spreads.get(name)))
+        self._consistency: dict[str, CalibratedSignal] = {}
+        self._statistics: dict[str, CalibratedSignal] = {}
+        self._corroborated: set[str] = set()
+        """Statistics at WARN that rose while the share was off its normal too."""
 
     @property
-    def _deciding(self) -> _InputAlarm | _ShareAlarm:
+    def _deciding(self) -> _InputAlarm | CalibratedSignal:
         inputs = self._inputs
-        return inputs if inputs.level != Level.OK and inputs.level >= self._share.level \
-            else self._share
+        judged = [self._share, *self._consistency.values(),
+                  *(self._statistics[label] for label in sorted(self._corroborated))]
+        worst = max(judged, key=lambda signal: signal.level)
+        return inputs if inputs.level != Level.OK and inputs.level >= worst.level else worst
 
-    def update(self, stamp: float, share: float | None, age: float | None,
-               fault: InputFault | None = None) -> AlarmEvent | None:
+    def update(self, update: AlarmUpdate) -> AlarmEvent | None:
         old = self._deciding.level
-        self.age = age
-        inputs_changed = self._inputs.update(stamp, age, fault)
-        if share is not None and not self._inputs.silent:
-            self._share.update(stamp, share)
+        stamp, name = update.stamp, self.name
+        self.age = update.ages.get(name)
+        inputs_changed = self._inputs.update(stamp, self.age, update.faults.get(name))
+        if not self._inputs.silent:
+            share = update.shares.get(name, 0.0)
+            if share is not None:
+                self._share.update(stamp, share)
+            for signals, values in ((self._consistency, update.consistency),
+                                    (self._statistics, update.statistics)):
+                for label, value in values.get(name, {}).items():
+                    self._signal(signals, label).update(stamp, value)
+            self._corroborate()
         new = self._deciding.level
         if new == old:
             return None
-        reason = self._inputs.reason if inputs_changed else self._deciding.reason
-        return AlarmEvent(
-            stamp, self.name, old, new, reason, self._share.smoothed, self._share.baseline
-        )
+        reason = self._inputs.reason if inputs_changed else self.reason()
+        return AlarmEvent(stamp, name, old, new, reason, self._share.smoothed,
+                          self._share.mean)
+
+    def _signal(self, signals: dict[str, CalibratedSignal], label: str) -> CalibratedSignal:
+        if label not in signals:
+            config = self.config
+            signals[label] = CalibratedSignal(
+                label, config.signal_config(share=False),
+                Normal(spread=config.spreads.get(f"{self.name}/{label}")))
+        return signals[label]
+
+    def _corroborate(self) -> None:
+        z = self._share.z
+        for label, signal in self._statistics.items():
+            if signal.level == Level.OK:
+                self._corroborated.discard(label)
+            elif z is not None and abs(z) >= self.config.corroborate_z:
+                self._corroborated.add(label)
+
+    def reason(self) -> str:
+        """The deciding reason, with the share beside any other signal's, and the statistics
+        that are off normal without the perception depending on it."""
+        deciding = self._deciding
+        parts = [deciding.reason]
+        if deciding is not self._share and self._share.ready:
+            parts.append(self._share.describe())
+        parts += [f"{s.describe()} (share unaffected)" for label, s in self._statistics.items()
+                  if s.level != Level.OK and label not in self._corroborated]
+        return "; ".join(parts)
 
     def reconfigure(self, config: AlarmConfig, new_baseline: bool) -> None:
-        self._inputs.config = self._share.config = config
+        self.config = self._inputs.config = config
+        self._share.config = config.signal_config(share=True)
+        for signal in (*self._consistency.values(), *self._statistics.values()):
+            signal.config = config.signal_config(share=False)
         if new_baseline:
-            self._share.rebase(config.baselines.get(self.name))
+            self._share.recalibrate(Normal(config.baselines.get(self.name),
+                                           config.spreads.get(self.name)))
 
     def status(self) -> SensorStatus:
+        share = self._share
         return SensorStatus(
             level=self._deciding.level,
-            share=self._share.smoothed,
-            baseline=self._share.baseline,
-            thresholds=self._share.thresholds,
+            share=share.smoothed,
+            baseline=share.mean,
+            band=share.band,
+            share_z=share.z,
             age=self.age,
-            reason=self._deciding.reason,
+            reason=self.reason(),
         )

@@ -12,6 +12,7 @@ import torch
 
 from lmd_ros.adapters import AdapterError, ModelAdapter, load_adapter
 from lmd_ros.calibration import load_rig
+from lmd_ros.monitor.alarm_calibration import read_spreads
 from lmd_ros.monitor.attribution import Attributor
 from lmd_ros.monitor.core import MonitorCore, configured_sources, sensor_kind
 from lmd_ros.monitor.rig_sources import RigSources
@@ -88,7 +89,18 @@ def build_core(settings: MonitorSettings) -> MonitorCore:
             raise InvalidSetting("calibration_file", str(error),
                                  settings.calibration_file) from None
     attributor = Attributor(adapter, settings.score_threshold, settings.max_detections)
-    return MonitorCore(settings, attributor, sources)
+    return MonitorCore(settings, attributor, sources, alarm_spreads(settings, adapter))
+
+
+def alarm_spreads(settings: MonitorSettings, adapter: ModelAdapter) -> dict[str, float]:
+    """The ``alarm_calibration`` file's spreads, else the model's own."""
+    if not settings.alarm_calibration:
+        return dict(adapter.alarm_spreads)
+    try:
+        return read_spreads(settings.alarm_calibration)
+    except ValueError as error:
+        raise InvalidSetting("alarm_calibration", str(error),
+                             settings.alarm_calibration) from None
 
 
 def _complete(rig: Rig, settings: MonitorSettings) -> bool:

@@ -7,9 +7,17 @@ is always passed in (`now`): the node's ROS clock, or the bag's record time.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lmd_ros.monitor.alarms import AlarmConfig, AlarmEvent, AlarmMonitor, InputFault, Level
+from lmd_ros.monitor.alarms import (
+    AlarmConfig,
+    AlarmEvent,
+    AlarmMonitor,
+    AlarmUpdate,
+    InputFault,
+    Level,
+)
 from lmd_ros.monitor.attribution import Attributor, FrameAttribution
 from lmd_ros.monitor.clouds import merge_clouds
 from lmd_ros.monitor.input_checks import InputChecks
@@ -26,12 +34,16 @@ TICK_S = 0.05
 """How often a running monitor flushes sets held back by a stale source and checks silence."""
 
 
-def alarm_config(settings: MonitorSettings, modalities: tuple[str, ...]) -> AlarmConfig:
+def alarm_config(settings: MonitorSettings, modalities: tuple[str, ...],
+                 spreads: Mapping[str, float]) -> AlarmConfig:
     return AlarmConfig(
         baselines={m: settings.baseline(m) for m in modalities},
+        spreads=spreads,
         warmup_frames=settings.warmup_frames,
-        warn_drop=settings.warn_drop,
-        error_drop=settings.error_drop,
+        warn_z=settings.warn_z,
+        error_z=settings.error_z,
+        corroborate_z=settings.corroborate_z,
+        min_spread=settings.min_spread,
         hold_s=settings.hold_s,
         clear_s=settings.clear_s,
         silent_after_s=settings.silent_after_s,
@@ -89,7 +101,7 @@ class MonitorCore:
     """
 
     def __init__(self, settings: MonitorSettings, attributor: Attributor,
-                 rig_sources: RigSources) -> None:
+                 rig_sources: RigSources, alarm_spreads: Mapping[str, float] | None = None) -> None:
         self.settings = settings
         self.attributor = attributor
         self.rig_sources = rig_sources
@@ -100,7 +112,12 @@ class MonitorCore:
         self.class_names = tuple(attributor.adapter.class_names)
         self.sources = configured_sources(settings)
         self.synchronizer = Synchronizer(self.sources, settings.slop, settings.stale_after)
-        self.alarms = AlarmMonitor(self.modalities, alarm_config(settings, self.modalities))
+        self.alarm_spreads = dict(alarm_spreads or {})
+        """Normal spreads of the alarm signals (see `alarm_calibration`)."""
+        self.alarms = AlarmMonitor(self.modalities,
+                                   alarm_config(settings, self.modalities, self.alarm_spreads))
+        self.alarm_log: list[AlarmUpdate] | None = None
+        """Set to a list to record every alarm update (they replay the alarms exactly)."""
         self.started: float | None = None
         """When the first message or tick reached the core."""
         self.rig_problem: str | None = None
@@ -222,7 +239,10 @@ class MonitorCore:
         alive = [m for m, age in ages.items()
                  if age is not None and age <= self.settings.silent_after_s]
         self.watchdog.observe(now, alive)
-        return self.alarms.update(now, shares, ages, self.faults(now))
+        update = AlarmUpdate(now, shares, ages, self.faults(now))
+        if self.alarm_log is not None:
+            self.alarm_log.append(update)
+        return self.alarms.feed(update)
 
     def faults(self, now: float) -> dict[str, InputFault]:
         """Per modality: sources whose stamps cannot be matched (ERROR when all of its sources

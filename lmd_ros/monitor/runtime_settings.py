@@ -2,7 +2,7 @@
 
 Thresholds, alarm timing, baselines and display switches are dynamic: a new value is validated
 with the very rules of start-up (`MonitorSettings.__post_init__`, on the whole set, so
-``error_drop > warn_drop`` still holds) and applied between frames. Everything that shapes the
+``error_z > warn_z`` still holds) and applied between frames. Everything that shapes the
 graph or the model (topics, QoS, model, checkpoint, calibration, device, synchroniser, warm-up
 length) is read-only: changing it means restarting the node.
 
@@ -22,7 +22,8 @@ from lmd_ros.monitor.core import MonitorCore, alarm_config
 from lmd_ros.monitor.settings import InvalidSetting, MonitorSettings
 
 DYNAMIC: frozenset[str] = frozenset({
-    "score_threshold", "max_detections", "warn_drop", "error_drop", "hold_s", "clear_s",
+    "score_threshold", "max_detections", "warn_z", "error_z", "corroborate_z", "min_spread",
+    "hold_s", "clear_s",
     "silent_after_s", "baseline_camera", "baseline_radar", "baseline_lidar",
     "publish_camera_overlay", "diagnostics_period",
 })
@@ -60,5 +61,6 @@ def apply(core: MonitorCore, settings: MonitorSettings) -> None:
     core.settings = settings
     core.attributor.score_threshold = settings.score_threshold
     core.attributor.max_detections = settings.max_detections
-    if alarm_config(settings, core.modalities) != alarm_config(old, core.modalities):
-        core.alarms.reconfigure(alarm_config(settings, core.modalities))
+    new_config = alarm_config(settings, core.modalities, core.alarm_spreads)
+    if new_config != alarm_config(old, core.modalities, core.alarm_spreads):
+        core.alarms.reconfigure(new_config)

@@ -68,8 +68,11 @@ class MonitorSettings:
     max_detections: int = 50
     bev_frame: str = "base_link"
     diagnostics_period: float = 1.0
-    warn_drop: float = 0.5
-    error_drop: float = 0.8
+    warn_z: float = 4.0
+    error_z: float = 8.0
+    corroborate_z: float = 2.0
+    min_spread: float = 0.02
+    alarm_calibration: str = ""
     hold_s: float = 1.0
     clear_s: float = 2.0
     silent_after_s: float = 1.0
@@ -155,12 +158,21 @@ DESCRIPTIONS: dict[str, str] = {
     "max_detections": "Max detections per frame",
     "bev_frame": "Frame id of the BEV outputs (the ego frame of the calibration)",
     "diagnostics_period": "Period (s) of /diagnostics; level changes are published at once",
-    "warn_drop": "WARN when a share falls below (1 - warn_drop) x baseline for hold_s",
-    "error_drop": "ERROR when a share falls below (1 - error_drop) x baseline for hold_s",
-    "hold_s": "How long (s) a drop must persist before the alarm rises",
-    "clear_s": "How long (s) a share must stay recovered before the alarm clears",
+    "warn_z": "WARN when a sensor's smoothed share (or a consistency signal) is this many normal "
+    "spreads from its normal, either way, for hold_s",
+    "error_z": "ERROR when a sensor's smoothed share falls this many normal spreads below normal "
+    "for hold_s",
+    "corroborate_z": "An input statistic off its normal raises WARN only while the share is at "
+    "least this many spreads off its normal too (else it is a note: perception unaffected)",
+    "min_spread": "Smallest normal spread of a share, so a calm warm-up cannot make noise alarm",
+    "alarm_calibration": "YAML file of normal spreads per signal ({spreads: {camera: 0.03, "
+    "'camera/front contrast': 3.1, ...}}), as lmd_benchmark alarms measures them; empty = the "
+    "model's own (the shipped model ships one), else learnt over the warm-up",
+    "hold_s": "How long (s) a signal must stay off normal before the alarm rises",
+    "clear_s": "How long (s) a signal must stay back to normal before the alarm clears",
     "silent_after_s": "A sensor without messages this long (s) is ERROR",
-    "warmup_frames": "Frames over which baselines set to -1 are learned",
+    "warmup_frames": "Frames over which baselines set to -1 and spreads not calibrated are "
+    "learned",
     "baseline_camera": "Camera baseline share in [0, 1]; -1 = learn over the warm-up",
     "baseline_radar": "Radar baseline share in [0, 1]; -1 = learn over the warm-up",
     "baseline_lidar": "LiDAR baseline share in [0, 1]; -1 = learn over the warm-up",
@@ -250,8 +262,9 @@ def _validate(s: MonitorSettings) -> None:
     require("score_threshold", 0 < s.score_threshold < 1, "must be in (0, 1)")
     require("max_detections", s.max_detections >= 1, "must be >= 1")
     require("diagnostics_period", s.diagnostics_period > 0, "must be > 0")
-    require("warn_drop", 0 < s.warn_drop < 1, "must be in (0, 1)")
-    require("error_drop", s.warn_drop < s.error_drop < 1, "must be in (warn_drop, 1)")
+    require("corroborate_z", 0 < s.corroborate_z <= s.warn_z, "must be in (0, warn_z]")
+    require("error_z", s.error_z > s.warn_z, "must be greater than warn_z")
+    require("min_spread", s.min_spread >= 0, "must be >= 0")
     for name in ("hold_s", "clear_s"):
         require(name, getattr(s, name) >= 0, "must be >= 0")
     require("silent_after_s", s.silent_after_s > 0, "must be > 0")

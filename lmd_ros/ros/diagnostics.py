@@ -28,12 +28,14 @@ def _value(value: float | int | str | None) -> str:
 def _sensor_status(
     modality: str, status: SensorStatus, topics: list[str]
 ) -> DiagnosticStatus:
-    thresholds = status.thresholds
+    band = status.band
     values = {
         "share": status.share,
         "baseline": status.baseline,
-        "warn_below": None if thresholds is None else thresholds.warn,
-        "error_below": None if thresholds is None else thresholds.error,
+        "share_z": status.share_z,
+        "warn_below": None if band is None else band.warn_below,
+        "warn_above": None if band is None else band.warn_above,
+        "error_below": None if band is None else band.error_below,
         "topics": ", ".join(topics),
         "last_message_age_s": status.age,
     }
