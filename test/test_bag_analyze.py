@@ -36,6 +36,19 @@ def test_one_row_per_detection_whose_contributions_add_up_to_its_logit():
     np.testing.assert_allclose(contributions.sum(axis=1), detections["logit"], atol=1e-4)
     shares = np.stack([detections[f"s_{m}"] for m in MODALITIES], axis=1)
     np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-6)
+    dependencies = np.stack([detections[f"dep_{m}"] for m in MODALITIES], axis=1)
+    threshold = MonitorSettings().score_threshold
+    np.testing.assert_array_equal(
+        dependencies, 1 / (1 + np.exp(contributions[:, :3] - detections["logit"][:, None]))
+        < threshold)
+    alone = dependencies.sum(axis=1) == 1
+    for k, m in enumerate(MODALITIES):
+        per_frame = [np.sum(alone & dependencies[:, k] & (detections["stamp"] == s))
+                     for s in frames["stamp"]]
+        np.testing.assert_array_equal(frames[f"single_sensor_{m}"], per_frame)
+    np.testing.assert_array_equal(
+        frames["single_sensor_detections"],
+        sum(frames[f"single_sensor_{m}"] for m in MODALITIES))
     assert set(detections["class"]) <= {"vehicle", "pedestrian"}
     assert (detections["score"] >= MonitorSettings().score_threshold).all()
     assert set(detections["stamp"]) <= set(frames["stamp"])
@@ -80,8 +93,8 @@ def test_silent_lidar_raises_a_lidar_alarm_in_its_window_and_none_elsewhere(lida
 
 def test_report_holds_its_plots_and_the_pictures_at_the_alarm(lidar_silent):
     page = (lidar_silent / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 3 + 2  # 3 plots; BEV + overlay at onset
-    for heading in ("Sensor shares over time", "per class", "per range band",
-                    "At each alarm onset"):
+    assert page.count("data:image/png;base64,") == 4 + 2  # 4 plots; BEV + overlay at onset
+    for heading in ("Sensor shares over time", "Single-sensor detections over time",
+                    "per class", "per range band", "At each alarm onset"):
         assert heading in page
     assert "lidar ERROR" in page

@@ -26,7 +26,8 @@ def _result(evidence: np.ndarray, detections=(), shares=None) -> FrameAttributio
     return FrameAttribution(
         stamp=0.0, modalities=MODALITIES, detections=list(detections), logits=np.zeros(n),
         contributions=np.zeros((n, 4)), shares=np.zeros((n, 3)) if shares is None else shares,
-        evidence=evidence, present=dict.fromkeys(MODALITIES, True))
+        evidence=evidence, present=dict.fromkeys(MODALITIES, True),
+        dependencies=np.zeros((n, 3), bool))
 
 
 def test_brightness_shares_one_scale_with_a_gamma_so_weak_evidence_stays_visible():

@@ -22,7 +22,7 @@ def test_each_detection_carries_its_class_score_and_box():
     result = FrameAttribution(
         stamp=12.5, modalities=("camera", "lidar"), detections=boxes, logits=np.zeros(2),
         contributions=np.zeros((2, 3)), shares=np.zeros((2, 2)), evidence=None,
-        present={"camera": True, "lidar": True})
+        present={"camera": True, "lidar": True}, dependencies=np.zeros((2, 2), bool))
     msg = detections_3d_message(result, Time(sec=12, nanosec=500_000_000), "base_link",
                                 ("pedestrian", "vehicle"))
     assert msg.header.frame_id == "base_link" and msg.header.stamp.sec == 12

@@ -70,6 +70,21 @@ def shares_over_time(frames: pa.Table, timeline: Sequence[AlarmSpan],
     return _figure_png(fig)
 
 
+def single_sensor_over_time(frames: pa.Table, modalities: Sequence[str], t0: float) -> str:
+    """Per frame, the detections that depend on one sensor alone, stacked by that sensor: a
+    scene leaning on one sensor is where its failure would cost detections."""
+    fig = Figure(figsize=(10, 2.2))
+    ax = fig.subplots()
+    ax.stackplot(frames["stamp"].to_numpy() - t0,
+                 *(frames[f"single_sensor_{m}"].to_numpy() for m in modalities),
+                 labels=[f"only {m}" for m in modalities],
+                 colors=[_colour(m, modalities) for m in modalities], step="mid")
+    ax.set_ylabel("single-sensor\ndetections")
+    ax.set_xlabel("time since bag start (s)")
+    ax.legend(loc="upper right", fontsize=8)
+    return _figure_png(fig)
+
+
 def share_distributions(groups: Mapping[str, np.ndarray], modalities: Sequence[str],
                         title: str) -> str:
     """Box plots of per-detection shares, one panel per group ((N, M) share rows each)."""
@@ -128,6 +143,9 @@ def write_report(path: Path, summary: Mapping[str, object], issues: Sequence[str
         parts += ["<h2>Sensor shares over time</h2>",
                   _img(shares_over_time(frames, timeline, modalities, t0, t1),
                        "shares over time"),
+                  "<h2>Single-sensor detections over time</h2>",
+                  _img(single_sensor_over_time(frames, modalities, t0),
+                       "single-sensor detections over time"),
                   "<h2>Share distributions</h2>",
                   _img(share_distributions(by_class, modalities, "per class"), "per class"),
                   _img(share_distributions(by_range, modalities, "per range band"),

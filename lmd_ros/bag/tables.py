@@ -1,9 +1,11 @@
 """The analysis as tables: one row per detection, one per analysed frame, one per alarm span.
 
 Columns (Parquet): ``detections`` — stamp, x y z l w h yaw, class_id, class, score, c_<m>…,
-c_bias, s_<m>…, logit (Σ c = logit up to float rounding); ``frames`` — stamp, time (record time
-the result exists), detections, s_<m> (score-weighted frame share, NaN without detections),
-present_<m>; ``alarms`` — onset, clear (null while open), sensor, level, reason.
+c_bias, s_<m>…, dep_<m>… (bool: the detection depends on m, `lmd_ros.monitor.dependency`),
+logit (Σ c = logit up to float rounding); ``frames`` — stamp, time (record time the result
+exists), detections, single_sensor_detections (those depending on one sensor alone),
+single_sensor_<m> (those depending on m alone), s_<m> (score-weighted frame share, NaN without
+detections), present_<m>; ``alarms`` — onset, clear (null while open), sensor, level, reason.
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ class FrameTables:
                          dtype=np.float64).reshape(n, len(BOX_FIELDS))
         self._detections.append(np.concatenate(
             [np.full((n, 1), result.stamp), boxes, result.contributions, result.shares,
-             result.logits.reshape(n, 1)], axis=1))
+             result.dependencies, result.logits.reshape(n, 1)], axis=1))
         shares = result.frame_shares() or dict.fromkeys(self.modalities, np.nan)
-        self._frames.append([result.stamp, now, n, *(shares[m] for m in self.modalities),
+        alone = result.single_sensor_counts()
+        self._frames.append([result.stamp, now, n, *(alone[m] for m in self.modalities),
+                             *(shares[m] for m in self.modalities),
                              *(result.present[m] for m in self.modalities)])
 
     def tick(self, now: float, events: list[AlarmEvent]) -> None:
@@ -49,23 +53,28 @@ class FrameTables:
 
     def detections(self) -> pa.Table:
         names = ("stamp", *BOX_FIELDS, *(f"c_{m}" for m in self.modalities), "c_bias",
-                 *(f"s_{m}" for m in self.modalities), "logit")
+                 *(f"s_{m}" for m in self.modalities), *(f"dep_{m}" for m in self.modalities),
+                 "logit")
         rows = (np.concatenate(self._detections) if self._detections
                 else np.zeros((0, len(names))))
         columns = dict(zip(names, rows.T, strict=True))
         class_ids = columns["class_id"].astype(np.int64)
         columns["class_id"] = class_ids
+        columns |= {f"dep_{m}": columns[f"dep_{m}"].astype(bool) for m in self.modalities}
         table = pa.table(columns)
         return table.add_column(names.index("class_id") + 1, "class",
                                 pa.array([self.class_names[i] for i in class_ids], pa.string()))
 
     def frames(self) -> pa.Table:
         m = len(self.modalities)
-        rows = np.array(self._frames, dtype=np.float64).reshape(len(self._frames), 3 + 2 * m)
+        rows = np.array(self._frames, dtype=np.float64).reshape(len(self._frames), 3 + 3 * m)
+        alone = rows[:, 3:3 + m].astype(np.int64)
         columns = {"stamp": rows[:, 0], "time": rows[:, 1],
-                   "detections": rows[:, 2].astype(np.int64)}
-        columns |= {f"s_{mod}": rows[:, 3 + k] for k, mod in enumerate(self.modalities)}
-        columns |= {f"present_{mod}": rows[:, 3 + m + k].astype(bool)
+                   "detections": rows[:, 2].astype(np.int64),
+                   "single_sensor_detections": alone.sum(axis=1)}
+        columns |= {f"single_sensor_{mod}": alone[:, k] for k, mod in enumerate(self.modalities)}
+        columns |= {f"s_{mod}": rows[:, 3 + m + k] for k, mod in enumerate(self.modalities)}
+        columns |= {f"present_{mod}": rows[:, 3 + 2 * m + k].astype(bool)
                     for k, mod in enumerate(self.modalities)}
         return pa.table(columns)
 

@@ -14,6 +14,7 @@ import torch
 
 from lmd_ros.adapters import Detection, ModelAdapter, read_output
 from lmd_ros.decomposition import decompose
+from lmd_ros.monitor.dependency import depends_on_one, linearized_dependencies
 from lmd_ros.monitor.shares import modality_shares
 from lmd_ros.sensors import Rig, SensorFrame
 
@@ -25,7 +26,9 @@ class FrameAttribution:
     ``contributions``: (N, M + 1) contributions, columns ``modalities + ("bias",)``; each row sums
     to the detection's ``logits`` entry (the adapter's output scalar). ``shares``: (N, M),
     |c_m| / Σ_k |c_k| over the modalities. ``evidence``: (M, X, Y) per-modality BEV support from
-    the adapter, or None. ``dropped``: detections left out because a contribution was not finite.
+    the adapter, or None. ``dependencies``: (N, M) bool, detection n would fall below the score
+    threshold without modality m's contribution (`linearized_dependencies`). ``dropped``:
+    detections left out because a contribution was not finite.
     ``notes``: the decomposition's warnings (a modality's stream vanished although its input was
     not zero; a random op inside the decomposed region).
     """
@@ -38,6 +41,7 @@ class FrameAttribution:
     shares: np.ndarray
     evidence: np.ndarray | None
     present: dict[str, bool]
+    dependencies: np.ndarray
     dropped: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -48,6 +52,21 @@ class FrameAttribution:
         weights = np.array([d.score for d in self.detections])
         mean = weights @ self.shares / weights.sum()
         return dict(zip(self.modalities, mean.tolist(), strict=True))
+
+    def sole_dependencies(self) -> list[str | None]:
+        """Per detection the one modality it depends on alone (single-sensor), else None."""
+        return [self.modalities[row.argmax()] if alone else None
+                for row, alone in zip(self.dependencies, depends_on_one(self.dependencies),
+                                      strict=True)]
+
+    def single_sensor_detections(self) -> int:
+        """How many detections depend on one sensor alone."""
+        return int(depends_on_one(self.dependencies).sum())
+
+    def single_sensor_counts(self) -> dict[str, int]:
+        """Per modality, how many detections depend on it alone."""
+        alone = self.dependencies[depends_on_one(self.dependencies)]
+        return dict(zip(self.modalities, alone.sum(axis=0).tolist(), strict=True))
 
 
 class Attributor:
@@ -96,6 +115,7 @@ class Attributor:
             shares=shares.reshape(len(kept), len(self.modalities)),
             evidence=None if evidence is None else np.asarray(evidence, np.float64),
             present=present,
+            dependencies=linearized_dependencies(logits, contributions, self.score_threshold),
             dropped=int((~finite).sum()),
             notes=[w.message for w in decomposition.warnings],
         )

@@ -131,6 +131,8 @@ class MonitorCore:
         self.last_decomposition_warning: str | None = None
         self.processed = 0
         self.latency_s: float | None = None
+        self.single_sensor_detections: int | None = None
+        """The last frame's detections that depend on one sensor alone."""
 
     def ingest(self, source: str, stamp: float, data, now: float,
                frame_id: str = "") -> list[SyncedSet]:
@@ -215,6 +217,7 @@ class MonitorCore:
                                            else self.last_decomposition_warning)
         latency = now - attribution.stamp
         self.latency_s = latency
+        self.single_sensor_detections = attribution.single_sensor_detections()
         self.watchdog.processed(now, attribution.present)
         # a modality absent from the set is the silence alarm's to report: its zero share would
         # only drag the share alarm down and keep it raised after the sensor is back

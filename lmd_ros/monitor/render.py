@@ -56,6 +56,11 @@ def box_corners(d: Detection) -> np.ndarray:
     return np.concatenate([bottom, top])
 
 
+def box_outline(d: Detection) -> np.ndarray:
+    """(24, 3) ego-frame end points of the box's 12 edges, pairwise (an RViz LINE_LIST)."""
+    return box_corners(d)[np.ravel(_BOX_EDGES)]
+
+
 def camera_overlay(
     image: np.ndarray,
     camera: CameraCalibration,

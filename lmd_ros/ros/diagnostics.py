@@ -1,9 +1,9 @@
 """`/diagnostics` in the diagnostic_updater conventions, from the monitor core's state.
 
 One status per modality (``lmd_monitor: <modality> contribution``, hardware_id = the sensor),
-one for the pipeline (synchronisation rate, rejected messages, skipped sets, latency) and one
-for the inputs (calibration sources, missing fields, out-of-range values, a silent sensor among
-several of its kind).
+one for the pipeline (synchronisation rate, rejected messages, skipped sets, latency, the last
+frame's single-sensor detections) and one for the inputs (calibration sources, missing fields,
+out-of-range values, a silent sensor among several of its kind).
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ def diagnostics_message(
         "frames_processed": core.processed,
         "sets_skipped_busy": core.skipped_sets,
         "latency_s": core.latency_s,
+        "single_sensor_detections": core.single_sensor_detections,
         "device": str(core.attributor.device),
         "model": core.attributor.adapter.describe(),
         "detections_dropped_non_finite": core.dropped_detections,
