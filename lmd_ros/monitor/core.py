@@ -21,6 +21,7 @@ from lmd_ros.monitor.alarms import (
 from lmd_ros.monitor.attribution import Attributor, FrameAttribution
 from lmd_ros.monitor.clouds import merge_clouds
 from lmd_ros.monitor.input_checks import InputChecks
+from lmd_ros.monitor.input_statistics import InputStatistics
 from lmd_ros.monitor.rig_sources import CameraIntrinsics, RigSources
 from lmd_ros.monitor.settings import MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet, Synchronizer
@@ -123,6 +124,9 @@ class MonitorCore:
         self.rig_problem: str | None = None
         """Why the model cannot run on the current rig (frames fail with it), if it cannot."""
         self.inputs = InputChecks(attributor.adapter.field_ranges)
+        self.statistics = InputStatistics()
+        self._fresh_statistics: dict[str, dict[str, float]] = {}
+        """Per modality, the input statistics of messages since the last alarm update."""
         self.watchdog = OutputWatchdog(self.modalities, settings.stale_after + settings.hold_s)
         self.rejected: Counter[tuple[str, str]] = Counter()
         self.skipped_sets = 0
@@ -153,7 +157,15 @@ class MonitorCore:
         if hasattr(data, "points"):  # a cloud: check its fields, keep its points
             self.inputs.cloud(source, data.missing, data.points)
             data = data.points
+        self._observe(source, data)
         return self.synchronizer.push(source, stamp, data, now)
+
+    def _observe(self, source: str, data) -> None:
+        """The message's input statistics, labelled ``<sensor name> <statistic>``."""
+        name = source.split("/", 1)[1]
+        labelled = {f"{name} {k}": v for k, v in self.statistics(source, data).items()}
+        for modality in self.modalities_of(source):
+            self._fresh_statistics.setdefault(modality, {}).update(labelled)
 
     def _calibrate(self, source: str, data) -> None:
         if isinstance(data, CameraIntrinsics):
@@ -242,7 +254,8 @@ class MonitorCore:
         alive = [m for m, age in ages.items()
                  if age is not None and age <= self.settings.silent_after_s]
         self.watchdog.observe(now, alive)
-        update = AlarmUpdate(now, shares, ages, self.faults(now))
+        update = AlarmUpdate(now, shares, ages, self.faults(now), self._fresh_statistics)
+        self._fresh_statistics = {}
         if self.alarm_log is not None:
             self.alarm_log.append(update)
         return self.alarms.feed(update)
