@@ -1,11 +1,16 @@
 """Faults: parsed strictly, active only inside their window, and hurting only their sensor."""
 
+import math
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
 import pytest
 
-from lmd_ros.world import FAULT_KINDS, Drive, Fault, WorldConfig, parse_fault
+from lmd_ros.world import FAULT_KINDS, Drive, Fault, WorldConfig, default_rig, parse_fault
+from lmd_ros.world.camera import pixel_rays, render
+from lmd_ros.world.effects import MISALIGN_OFFSET_M, MISALIGN_YAW_DEG
+from lmd_ros.world.rig import rig_to_dict
 
 CONFIG = WorldConfig(duration_s=3.0)
 BEFORE, INSIDE, LAST_INSIDE, AFTER = 5, 13, 19, 20  # frames around a fault active over [1 s, 2 s)
@@ -117,11 +122,60 @@ def test_radar_faults_do_what_they_say():
     assert len(haunted) == len(returns) + 20
 
 
+def knock(severity):
+    """The documented error: a yaw about the vertical and a shift to the car's left (ego +y)."""
+    yaw = math.radians(MISALIGN_YAW_DEG * severity)
+    c, s = math.cos(yaw), math.sin(yaw)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]]), MISALIGN_OFFSET_M * severity
+
+
+@pytest.mark.parametrize("sensor", ["lidar", "radar"])
+def test_a_misaligned_range_sensor_sees_the_world_from_where_it_was_knocked(sensor):
+    """Its points are the clean ones, seen from the turned and shifted sensor: a point at p
+    (sensor frame, level) appears at R(yaw)^T (p - offset)."""
+    drive = Drive(seed=11, config=CONFIG, faults=[parse_fault(f"{sensor}_misaligned@1:2:0.5")])
+    cal = getattr(drive.rig, sensor)
+    np.testing.assert_array_equal(cal.T_ego_sensor[:3, :3], np.eye(3))
+    assert rig_to_dict(drive.rig) == rig_to_dict(default_rig())
+    rotation, offset = knock(0.5)
+    clean_points = getattr(clean(INSIDE), sensor)
+    knocked = getattr(drive.frame(INSIDE)[0], sensor)
+    expected = (clean_points[:, :3] - [0.0, offset, 0.0]) @ rotation
+    assert knocked.shape == clean_points.shape
+    np.testing.assert_allclose(knocked[:, :3], expected, atol=1e-4)
+    np.testing.assert_array_equal(knocked[:, 3:], clean_points[:, 3:])
+    assert np.abs(knocked[:, :2] - clean_points[:, :2]).max() > 1.0  # far points move metres
+
+
+def test_a_misaligned_camera_renders_from_its_knocked_pose_and_only_it():
+    noiseless = WorldConfig(duration_s=3.0, camera_noise_std=0.0)
+    drive = Drive(seed=11, config=noiseless, faults=[parse_fault("camera_misaligned[front]@1:2")])
+    assert rig_to_dict(drive.rig) == rig_to_dict(default_rig())
+    images = drive.frame(INSIDE)[0].images
+    base = Drive(seed=11, config=noiseless).frame(INSIDE)[0].images
+    assert [name for name in base if not np.array_equal(images[name], base[name])] == ["front"]
+
+    rotation, offset = knock(1.0)
+    cal = drive.rig.camera("front")
+    pose = cal.T_ego_camera.copy()
+    pose[:3, :3] = rotation @ pose[:3, :3]
+    pose[1, 3] += offset
+    knocked = replace(cal, T_ego_camera=pose)
+    stamp = drive.stamp(INSIDE)
+    expected = render(knocked, pixel_rays(knocked), drive.scene.objects_at(stamp),
+                      drive.scene.ego_x(stamp)) * 255
+    np.testing.assert_allclose(images["front"], expected, atol=0.51)
+
+
 def test_parse_fault_reads_target_and_severity():
     assert parse_fault("camera_blackout[front]@5:8") == Fault(
         "camera_blackout", 5.0, 8.0, 1.0, "front"
     )
     assert parse_fault(" lidar_dropout@10:20.5:0.25 ") == Fault("lidar_dropout", 10.0, 20.5, 0.25)
+    assert parse_fault("lidar_misaligned@2:5:0.5") == Fault("lidar_misaligned", 2.0, 5.0, 0.5)
+    assert parse_fault("camera_misaligned[front]@1:2") == Fault(
+        "camera_misaligned", 1.0, 2.0, 1.0, "front"
+    )
 
 
 @pytest.mark.parametrize(
@@ -135,6 +189,7 @@ def test_parse_fault_reads_target_and_severity():
         ("lidar_dropout@1:2:1.5", "severity"),
         ("lidar_dropout@1.2.3:4", "bad number"),
         ("lidar_dropout[front]@1:2", "target"),
+        ("radar_misaligned[front]@1:2", "target"),
     ],
 )
 def test_parse_fault_rejects_bad_strings(text, message):

@@ -24,7 +24,7 @@ from lmd_ros.ros.conversions import seconds_to_stamp
 from lmd_ros.ros.inputs import input_streams
 from lmd_ros.ros.sensor_messages import frame_messages
 from lmd_ros.sensors import Rig
-from lmd_ros.world import Drive, WorldConfig, default_rig, parse_fault
+from lmd_ros.world import CONDITIONS, Drive, WorldConfig, condition_config, default_rig, parse_fault
 
 START_S = 1_700_000_000.0
 """Stamp of frame 0: a real epoch, since a zero stamp means "no time yet" to a sim-time node."""
@@ -32,10 +32,13 @@ CALIBRATION = "calibration.yaml"
 
 
 def make_bag(out: Path, seconds: float, seed: int, faults: list[str], storage: str = "mcap",
-             rate_hz: float = 10.0, progress: bool = False, rig: Rig | None = None) -> int:
-    """Write the drive through ``rig`` (default: the world's); returns the number of messages."""
-    drive = Drive(seed=seed, config=WorldConfig(rate_hz=rate_hz, duration_s=seconds),
-                  rig=rig or default_rig(), faults=[parse_fault(text) for text in faults])
+             rate_hz: float = 10.0, progress: bool = False, rig: Rig | None = None,
+             condition: str = "day") -> int:
+    """Write the drive through ``rig`` (default: the world's) under a driving ``condition``
+    (`lmd_ros.world.CONDITIONS`); returns the number of messages."""
+    config = condition_config(condition, WorldConfig(rate_hz=rate_hz, duration_s=seconds))
+    drive = Drive(seed=seed, config=config, rig=rig or default_rig(),
+                  faults=[parse_fault(text) for text in faults])
     topics = {s.source: s.topic for s in input_streams(settings_for_rig(drive.rig))}
     started = time.monotonic()
     with BagWriter(out, storage, profile=SENSOR_DATA) as writer:
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(e.g. lidar_dropout@10:20)")
     parser.add_argument("--storage", choices=sorted(STORAGES), default="mcap")
     parser.add_argument("--rate", type=float, default=10.0, help="sensor rate (Hz)")
+    parser.add_argument("--condition", choices=CONDITIONS, default="day",
+                        help="driving condition of the world (light, weather, traffic)")
     parser.add_argument("--calibration", type=Path,
                         help="record through this rig (calibration YAML; default: the world's)")
     args = parser.parse_args(argv)
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         parser.error(f"--calibration: {error}")
     count = make_bag(args.out, args.seconds, args.seed, args.fault, args.storage, args.rate,
-                     progress=True, rig=rig)
+                     progress=True, rig=rig, condition=args.condition)
     print(f"wrote {count} messages to {args.out} ({args.storage}); calibration in "
           f"{args.out / CALIBRATION}")
     return 0

@@ -28,7 +28,7 @@ from lmd_ros.ros.conversions import seconds_to_stamp
 from lmd_ros.ros.inputs import input_streams
 from lmd_ros.ros.sensor_messages import frame_messages
 from lmd_ros.ros.spinning import spin_until_shutdown
-from lmd_ros.world import Drive, WorldConfig, default_rig, parse_fault
+from lmd_ros.world import CONDITIONS, Drive, WorldConfig, condition_config, default_rig, parse_fault
 
 DEFAULTS = MonitorSettings()
 TICKS_PER_FRAME = 4
@@ -43,6 +43,7 @@ class SensorSimNode(Node):
         rate_hz = self._param("rate_hz", 10.0, "Sensor rate (Hz)")
         duration_s = self._param("duration_s", 60.0, "Drive length (s); the node exits after it")
         faults = self._param("faults", [""], "Faults as kind[@camera]@start:end[:severity]")
+        condition = self._param("condition", "day", f"Driving condition: {', '.join(CONDITIONS)}")
         camera_topics = self._param("camera_topics", list(DEFAULTS.camera_topics), "Camera topics")
         camera_names = self._param("camera_names", list(DEFAULTS.camera_names), "Camera names")
         radar_topic = self._param("radar_topic", DEFAULTS.radar_topics[0], "Radar topic")
@@ -56,7 +57,7 @@ class SensorSimNode(Node):
             "once the drive is rendered (how a supervisor learns when playing starts)"
         )
 
-        config = WorldConfig(rate_hz=rate_hz, duration_s=duration_s)
+        config = condition_config(condition, WorldConfig(rate_hz=rate_hz, duration_s=duration_s))
         self._drive = Drive(
             seed=seed,
             config=config,
@@ -98,7 +99,8 @@ class SensorSimNode(Node):
         self.create_timer(1.0 / (TICKS_PER_FRAME * rate_hz), self._tick)
         self.get_logger().info(
             f"rendered {len(self._frames)} frames in {render_s:.1f} s; playing seed {seed} for "
-            f"{duration_s:.0f} s at {rate_hz:g} Hz, faults: {[t for t in faults if t] or 'none'}"
+            f"{duration_s:.0f} s at {rate_hz:g} Hz in {condition}, faults: "
+            f"{[t for t in faults if t] or 'none'}"
         )
 
     def _param(self, name: str, default, description: str):

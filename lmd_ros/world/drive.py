@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from lmd_ros.sensors import GroundTruth, Rig, SensorFrame
-from lmd_ros.world import camera, effects, lidar, radar
+from lmd_ros.sensors import CameraCalibration, GroundTruth, Rig, SensorCalibration, SensorFrame
+from lmd_ros.world import camera, effects, lidar, lighting, radar
 from lmd_ros.world.config import WorldConfig
 from lmd_ros.world.faults import Fault
 from lmd_ros.world.objects import Objects
@@ -17,8 +18,9 @@ from lmd_ros.world.scene import Scene
 
 LIDAR_STREAM, RADAR_STREAM, CAMERA_STREAM = 1, 2, 10
 """Per-frame random streams; camera k draws from ``CAMERA_STREAM + k``. Fault effects draw
-from a sub-stream of their sensor's, so a fault never changes the sensor's clean noise."""
-FAULT_SUBSTREAM, GLARE_STREAM = 1, 3
+from a sub-stream of their sensor's, so a fault never changes the sensor's clean noise; so do
+the extras of a driving condition (rain spray), so they add to the clean data, not reshuffle it."""
+FAULT_SUBSTREAM, WEATHER_SUBSTREAM, GLARE_STREAM = 1, 2, 3
 
 
 class Drive:
@@ -46,6 +48,13 @@ class Drive:
         self.scene = Scene(seed, self.config)
         self._pixel_rays = [camera.pixel_rays(cam) for cam in self.rig.cameras]
         self._beam_rays = lidar.beam_rays(self.config, self.rig.lidar)
+        self._misaligned_cameras = {
+            (k, fault.severity): _misaligned_camera(cam, fault.severity)
+            for fault in self.faults
+            if fault.kind == "camera_misaligned"
+            for k, cam in enumerate(self.rig.cameras)
+            if fault.hits_camera(cam.name)
+        }
 
     def __len__(self) -> int:
         return self.config.frame_count
@@ -88,12 +97,15 @@ class Drive:
         return self._live_image(k, i)
 
     def _live_image(self, k: int, i: int) -> np.ndarray:
-        cal = self.rig.cameras[k]
+        cal, rays = self.rig.cameras[k], self._pixel_rays[k]
         stamp = self.stamp(i)
         active = [f for f in self.faults if f.active(stamp) and f.hits_camera(cal.name)]
+        misalignment = _worst(active, ("camera_misaligned",))
+        if misalignment:
+            cal, rays = self._misaligned_cameras[k, misalignment]
         fog = effects.FOG_EXTINCTION * _worst(active, ("fog", "camera_fog"))
         ego_x = self.scene.ego_x(stamp)
-        rgb = camera.render(cal, self._pixel_rays[k], self.scene.objects_at(stamp), ego_x, fog)
+        rgb = camera.render(cal, rays, self.scene.objects_at(stamp), ego_x, fog, self.config)
         image = rgb * 255.0
         for fault in active:
             if fault.kind == "camera_blur":
@@ -102,7 +114,8 @@ class Drive:
             if fault.kind == "camera_glare":
                 image = effects.glare(image, fault.severity, self._glare_centre(fault, k))
         rng = self._rng(i, CAMERA_STREAM + k)
-        image = image + rng.normal(0.0, self.config.camera_noise_std, image.shape)
+        gain = 1 / math.sqrt(lighting.ambient(self.config, ego_x))  # the camera's, in low light
+        image = image + rng.normal(0.0, self.config.camera_noise_std * gain, image.shape)
         for fault in active:
             if fault.kind == "camera_blackout":
                 image = effects.blackout(image, fault.severity)
@@ -124,6 +137,10 @@ class Drive:
         points = lidar.sweep(
             self.rig.lidar, self._beam_rays, objects, ego_x, config, rng, max_range, fog
         )
+        spray = lidar.spray(self.rig.lidar, config.lidar_spray,
+                            self._rng(i, LIDAR_STREAM, WEATHER_SUBSTREAM))
+        points = np.concatenate([points, spray])
+        points = _misaligned(points, self.rig.lidar, _worst(active, ("lidar_misaligned",)))
         fault_rng = self._rng(i, LIDAR_STREAM, FAULT_SUBSTREAM)
         for fault in active:
             if fault.kind == "lidar_noise":
@@ -134,9 +151,10 @@ class Drive:
 
     def _radar(self, i: int, objects: Objects, active: Sequence[Fault]) -> np.ndarray:
         ego_velocity = np.array([self.scene.ego_speed, 0.0])
-        points = radar.scan(
-            self.rig.radar, objects, ego_velocity, self.config, self._rng(i, RADAR_STREAM)
-        )
+        reflectors = self.scene.reflectors_at(self.stamp(i))
+        points = radar.scan(self.rig.radar, objects, ego_velocity, self.config,
+                            self._rng(i, RADAR_STREAM), reflectors)
+        points = _misaligned(points, self.rig.radar, _worst(active, ("radar_misaligned",)))
         fault_rng = self._rng(i, RADAR_STREAM, FAULT_SUBSTREAM)
         for fault in active:
             if fault.kind == "radar_dropout":
@@ -162,3 +180,20 @@ class Drive:
 def _worst(faults: Iterable[Fault], kinds: tuple[str, ...]) -> float:
     """The highest severity among the given kinds of fault (0 when none is active)."""
     return max((f.severity for f in faults if f.kind in kinds), default=0.0)
+
+
+def _misaligned_camera(
+    cal: CameraCalibration, severity: float
+) -> tuple[CameraCalibration, np.ndarray]:
+    """A camera knocked out of its mounting, and its pixel rays (computed once per fault)."""
+    knocked_pose = effects.knocked_pose(cal.T_ego_camera, severity)
+    knocked = dataclasses.replace(cal, T_ego_camera=knocked_pose)
+    return knocked, camera.pixel_rays(knocked)
+
+
+def _misaligned(points: np.ndarray, cal: SensorCalibration, severity: float) -> np.ndarray:
+    """A range sensor's points as a knocked sensor reports them (unchanged at severity 0)."""
+    if not severity:
+        return points
+    knocked = effects.knocked_pose(cal.T_ego_sensor, severity)
+    return effects.reframe(points, cal.T_ego_sensor, knocked)

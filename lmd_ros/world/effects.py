@@ -1,10 +1,12 @@
 """What a fault does to data: pure functions from clean data and a severity to degraded data.
 
-Render-time faults (fog, LiDAR range limit) are parameters of the sensor models instead; the
-constants here map their severity to physical units.
+Render-time faults (fog, LiDAR range limit, a misaligned camera) are parameters of the sensor
+models instead; the constants here map their severity to physical units.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -16,6 +18,11 @@ RANGE_LIMIT_FLOOR = 0.2
 MAX_BLUR_RADIUS = 4
 LIDAR_NOISE_STD = 0.5
 MAX_GHOSTS = 40
+MISALIGN_YAW_DEG = 5.0
+"""Yaw error of a sensor knocked out of its mounting, at severity 1: what it sees at 20 m lands
+1.7 m to the side of where its calibration puts it."""
+MISALIGN_OFFSET_M = 0.3
+"""Sideways shift (to the car's left, ego +y) of a knocked sensor, at severity 1."""
 
 
 def blur(image: np.ndarray, severity: float) -> np.ndarray:
@@ -74,3 +81,28 @@ def ghosts(severity: float, max_range: float, rng: np.random.Generator) -> np.nd
             rng.uniform(-15.0, 15.0, n),
         ]
     ).astype(np.float32)
+
+
+def knocked_pose(T_ego_sensor: np.ndarray, severity: float) -> np.ndarray:
+    """Where a sensor knocked out of its mounting really sits: turned by ``MISALIGN_YAW_DEG``
+    about the vertical through its origin and moved ``MISALIGN_OFFSET_M`` to the car's left,
+    both times severity. Its calibration still says ``T_ego_sensor``."""
+    yaw = math.radians(MISALIGN_YAW_DEG * severity)
+    c, s = math.cos(yaw), math.sin(yaw)
+    knocked = np.array(T_ego_sensor, dtype=float)
+    knocked[:3, :3] = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]]) @ knocked[:3, :3]
+    knocked[:3, 3] += (0.0, MISALIGN_OFFSET_M * severity, 0.0)
+    return knocked
+
+
+def reframe(points: np.ndarray, T_ego_from: np.ndarray, T_ego_to: np.ndarray) -> np.ndarray:
+    """Points whose first three columns are x, y, z in one sensor frame, in another frame.
+
+    A knocked range sensor reports the world in its own, moved frame: ``reframe(points,
+    nominal, knocked_pose(nominal, s))``. The rays still sample the world from the nominal
+    pose; for errors this small, what they hit is the same.
+    """
+    T = np.linalg.inv(T_ego_to) @ T_ego_from
+    moved = points.copy()
+    moved[:, :3] = points[:, :3] @ T[:3, :3].T + T[:3, 3]
+    return moved

@@ -13,16 +13,21 @@ FAULT_KINDS: tuple[str, ...] = (
     "camera_blur",
     "camera_frozen",
     "camera_silent",
+    "camera_misaligned",
     "lidar_dropout",
     "lidar_range_limit",
     "lidar_noise",
     "lidar_silent",
+    "lidar_misaligned",
     "radar_dropout",
     "radar_ghosts",
     "radar_silent",
+    "radar_misaligned",
     "fog",
 )
-"""Every fault the world can inject. ``fog`` is weather: camera contrast and LiDAR range at once."""
+"""Every fault the world can inject. ``fog`` is weather: camera contrast and LiDAR range at once.
+``*_misaligned``: the sensor was knocked out of its calibrated mounting; its data comes from
+the moved sensor (`effects.knocked_pose`) while the rig, the calibration a monitor uses, stays."""
 
 _PATTERN = re.compile(
     r"^(?P<kind>[a-z_]+)(?:\[(?P<target>[A-Za-z0-9_]+)\])?"
@@ -35,8 +40,8 @@ class Fault:
     """One fault, active for stamps in [start_s, end_s).
 
     ``severity`` in (0, 1] scales the kinds that have a degree (fraction dropped, fog
-    density, blur width, ...); frozen and silent faults are all-or-nothing. ``target`` names a
-    single camera for ``camera_*`` kinds; None means every camera.
+    density, blur width, misalignment, ...); frozen and silent faults are all-or-nothing.
+    ``target`` names a single camera for ``camera_*`` kinds; None means every camera.
     """
 
     kind: str

@@ -19,6 +19,8 @@ RANGE_NOISE, AZIMUTH_NOISE, HEIGHT_NOISE = 0.15, np.radians(0.6), 0.8
 VELOCITY_NOISE, RCS_SPREAD = 0.1, 2.5
 CLUTTER_RCS = (-8.0, 4.0)
 MIN_RANGE = 1.5
+REFLECTOR_DETECTION = 0.85
+NO_REFLECTORS = np.zeros((0, 4))
 
 
 def scan(
@@ -27,8 +29,13 @@ def scan(
     ego_velocity: np.ndarray,
     config: WorldConfig,
     rng: np.random.Generator,
+    reflectors: np.ndarray = NO_REFLECTORS,
 ) -> np.ndarray:
-    """One scan, (N, 5) float32 x, y, z, rcs, v_radial in the radar frame."""
+    """One scan, (N, 5) float32 x, y, z, rcs, v_radial in the radar frame.
+
+    ``reflectors`` (M, 4): x, y, z (ego) and mean RCS of static radar-only reflectors (see
+    `Scene.reflectors_at`); each returns one point with probability ``REFLECTOR_DETECTION``.
+    """
     origin = cal.T_ego_sensor[:3, 3]
     max_range = config.radar_max_range_m
     distance = np.linalg.norm(objects.boxes[:, :2] - origin[:2], axis=1)
@@ -58,7 +65,8 @@ def scan(
     )
     relative_velocity = objects.velocities[owner] - ego_velocity
     rcs = objects.rcs[owner] + rng.normal(0.0, RCS_SPREAD, len(owner))
-    returns = _measure(surface - origin, relative_velocity, rcs, rng)
+    noise = config.radar_noise_scale
+    returns = _measure(surface - origin, relative_velocity, rcs, rng, noise)
 
     n_clutter = rng.poisson(config.radar_clutter)
     clutter_range = rng.uniform(MIN_RANGE * 2, max_range, n_clutter)
@@ -70,31 +78,50 @@ def scan(
             rng.uniform(-0.3, 1.5, n_clutter),
         ]
     )
-    still = np.broadcast_to(-np.asarray(ego_velocity, dtype=float), (n_clutter, 2))
+    static = -np.asarray(ego_velocity, dtype=float)  # the velocity of still things, to the ego
     clutter_rcs = rng.normal(*CLUTTER_RCS, n_clutter)
-    clutter_returns = _measure(clutter, still, clutter_rcs, rng)
+    clutter_returns = _measure(
+        clutter, np.broadcast_to(static, (n_clutter, 2)), clutter_rcs, rng, noise
+    )
 
-    points = np.concatenate([returns, clutter_returns])
+    offset = reflectors[:, :3] - origin
+    seen = (np.linalg.norm(offset[:, :2], axis=1) < max_range) & (
+        rng.random(len(reflectors)) < REFLECTOR_DETECTION
+    )
+    n_seen = int(seen.sum())
+    reflector_rcs = reflectors[seen, 3] + rng.normal(0.0, RCS_SPREAD, n_seen)
+    reflector_returns = _measure(
+        offset[seen], np.broadcast_to(static, (n_seen, 2)), reflector_rcs, rng, noise
+    )
+
+    points = np.concatenate([returns, clutter_returns, reflector_returns])
     points[:, :3] = points[:, :3] @ cal.T_ego_sensor[:3, :3]
     return points.astype(np.float32)
 
 
 def _measure(
-    offset: np.ndarray, relative_velocity: np.ndarray, rcs: np.ndarray, rng: np.random.Generator
+    offset: np.ndarray,
+    relative_velocity: np.ndarray,
+    rcs: np.ndarray,
+    rng: np.random.Generator,
+    noise_scale: float,
 ) -> np.ndarray:
-    """Noisy (x, y, z, rcs, v_radial) of true reflectors at ``offset`` from the radar (ego axes)."""
+    """Noisy (x, y, z, rcs, v_radial) of true reflectors at ``offset`` from the radar (ego axes);
+    ``noise_scale`` multiplies every measurement noise."""
     n = len(offset)
     horizontal = np.linalg.norm(offset[:, :2], axis=1)
     direction = offset[:, :2] / np.maximum(horizontal, 1e-9)[:, None]
     v_radial = np.einsum("ij,ij->i", relative_velocity, direction)
-    r = horizontal + rng.normal(0.0, RANGE_NOISE, n)
-    azimuth = np.arctan2(offset[:, 1], offset[:, 0]) + rng.normal(0.0, AZIMUTH_NOISE, n)
+    r = horizontal + rng.normal(0.0, RANGE_NOISE * noise_scale, n)
+    azimuth = np.arctan2(offset[:, 1], offset[:, 0]) + rng.normal(
+        0.0, AZIMUTH_NOISE * noise_scale, n
+    )
     return np.column_stack(
         [
             r * np.cos(azimuth),
             r * np.sin(azimuth),
-            offset[:, 2] + rng.normal(0.0, HEIGHT_NOISE, n),
+            offset[:, 2] + rng.normal(0.0, HEIGHT_NOISE * noise_scale, n),
             rcs,
-            v_radial + rng.normal(0.0, VELOCITY_NOISE, n),
+            v_radial + rng.normal(0.0, VELOCITY_NOISE * noise_scale, n),
         ]
     )

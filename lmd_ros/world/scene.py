@@ -5,7 +5,8 @@ crossing pedestrians walk back and forth between the sidewalks), so any instant 
 computed without simulating the ones before it. The road is a loop of ``loop_length_m``
 centred on the ego: whatever leaves one end re-enters at the other, far beyond sensor range,
 so the traffic density around the ego stays steady for any drive length. All vehicles of a
-lane share its speed and are spaced along it, so vehicles never overlap.
+lane share its speed and are spaced along it, so vehicles never overlap. Roadside radar
+reflectors (when the config asks for them) stand still beside the road.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ EGO_SLOT_LENGTH = 12.0
 """Room kept free around the ego in its own lane (ego length plus safety gaps)."""
 MIN_GAP = 4.0
 CROSSING_HALF_SPAN = 11.0
+REFLECTOR_SETBACK_M = (road.KERB[1], road.SIDEWALK[1] + 3.0)
+"""How far from the road's centre line roadside radar reflectors stand (|y|)."""
+REFLECTOR_RCS = (8.0, 4.0)
+"""Mean and spread (dBsm) of a roadside reflector's RCS: poles, signs and railings are strong."""
 VEHICLE_PALETTE = np.array(
     [
         [0.90, 0.90, 0.88],
@@ -47,6 +52,7 @@ class Scene:
             self._pedestrians(rng, config),
         ]
         self.agents = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        self.reflectors = _roadside_reflectors(rng, config)
 
     def ego_x(self, t: float) -> float:
         """Ego position along the road (world x); the ego stays at the centre of its lane."""
@@ -77,6 +83,12 @@ class Scene:
             reflectivity=a["reflectivity"].copy(),
             rcs=a["rcs"].copy(),
         )
+
+    def reflectors_at(self, t: float) -> np.ndarray:
+        """The roadside radar reflectors at time ``t``, (M, 4): x, y, z in ego and mean RCS."""
+        half = self.loop_length / 2
+        x = np.mod(self.reflectors[:, 0] - self.ego_x(t) + half, self.loop_length) - half
+        return np.column_stack([x, self.reflectors[:, 1] - road.EGO_LANE, self.reflectors[:, 2:]])
 
     def _moving_vehicles(self, rng: np.random.Generator, config: WorldConfig) -> list[dict]:
         lanes = (*road.FORWARD_LANES, *road.ONCOMING_LANES)
@@ -125,6 +137,24 @@ class Scene:
         walkers["cross_speed"] = np.where(crossing, rng.uniform(0.9, 1.5, n), 0.0)
         walkers["cross_s0"] = rng.uniform(0.0, 4 * CROSSING_HALF_SPAN, n)
         return walkers
+
+
+def _roadside_reflectors(rng: np.random.Generator, config: WorldConfig) -> np.ndarray:
+    """Static radar-only reflectors beside the road, (M, 4): world x, y, z and mean RCS.
+
+    Poles, signs and railings: strong, still radar returns that the camera and LiDAR models
+    leave out (they are thin) and the ground truth does not list.
+    """
+    n = rng.poisson(config.roadside_reflectors)
+    side = rng.choice([-1.0, 1.0], n)
+    return np.column_stack(
+        [
+            rng.uniform(0.0, config.loop_length_m, n),
+            side * rng.uniform(*REFLECTOR_SETBACK_M, n),
+            rng.uniform(0.3, 2.5, n),
+            rng.normal(*REFLECTOR_RCS, n),
+        ]
+    )
 
 
 def _back_and_forth(walked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
