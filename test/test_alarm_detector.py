@@ -114,3 +114,13 @@ def test_spreads_fitted_on_clean_drives_round_trip_through_the_file(tmp_path):
     path.write_text("spreads: {camera: -1}")
     with pytest.raises(ValueError, match="numbers > 0"):
         read_spreads(path)
+
+
+def test_a_share_rising_because_another_sensor_lost_its_own_is_no_alarm():
+    """Shares sum to 1: while the LiDAR's collapses, the camera's rise is its consequence."""
+    config = AlarmConfig(spreads=dict.fromkeys(MODALITIES, 0.03))
+    monitor = AlarmMonitor(MODALITIES, config)
+    events = drive(monitor, {"camera": [0.3] * 100 + [0.8] * 100,
+                             "radar": [0.2] * 200, "lidar": [0.5] * 100 + [0.0] * 100})
+    assert {e.sensor for e in events} == {"lidar"}
+    assert monitor.status()["camera"].level == Level.OK

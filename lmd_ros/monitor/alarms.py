@@ -205,9 +205,14 @@ class AlarmMonitor:
                    for name in part} - set(self._sensors)
         if unknown:
             raise ValueError(f"alarm inputs for unknown modalities {sorted(unknown)}")
+        sensors = self._sensors
+        before = {name: sensor.level for name, sensor in sensors.items()}
+        inputs_changed = {name: sensor.observe(update) for name, sensor in sensors.items()}
+        losing = {name for name, sensor in sensors.items() if sensor.losing}
         events = []
-        for sensor in self._sensors.values():
-            event = sensor.update(update)
+        for name, sensor in sensors.items():
+            sensor.explained = bool(losing - {name})
+            event = sensor.event(update.stamp, before[name], inputs_changed[name])
             if event is not None:
                 self._record(event)
                 events.append(event)
@@ -307,17 +312,34 @@ class _SensorAlarm:
         self._statistics: dict[str, CalibratedSignal] = {}
         self._corroborated: set[str] = set()
         """Statistics at WARN that rose while the share was off its normal too."""
+        self.explained = False
+        """Another sensor is losing its share (or its input): a rise of this one's share is the
+        consequence, as shares sum to 1, and no fault of this sensor."""
 
     @property
     def _deciding(self) -> _InputAlarm | CalibratedSignal:
-        inputs = self._inputs
-        judged = [self._share, *self._consistency.values(),
+        inputs, share = self._inputs, self._share
+        rise_explained = self.explained and (share.z or 0.0) > 0
+        judged = [*([] if rise_explained else [share]), *self._consistency.values(),
                   *(self._statistics[label] for label in sorted(self._corroborated))]
-        worst = max(judged, key=lambda signal: signal.level)
-        return inputs if inputs.level != Level.OK and inputs.level >= worst.level else worst
+        worst = max(judged, key=lambda signal: signal.level, default=None)
+        if worst is None or (inputs.level != Level.OK and inputs.level >= worst.level):
+            return inputs
+        return worst
 
-    def update(self, update: AlarmUpdate) -> AlarmEvent | None:
-        old = self._deciding.level
+    @property
+    def level(self) -> Level:
+        return self._deciding.level
+
+    @property
+    def losing(self) -> bool:
+        """Its input is faulty, or its share is ``corroborate_z`` spreads below normal."""
+        z = self._share.z
+        return self._inputs.level != Level.OK or (
+            z is not None and z <= -self.config.corroborate_z)
+
+    def observe(self, update: AlarmUpdate) -> bool:
+        """Feed the update to every signal; True if the input level changed."""
         stamp, name = update.stamp, self.name
         self.age = update.ages.get(name)
         inputs_changed = self._inputs.update(stamp, self.age, update.faults.get(name))
@@ -329,8 +351,13 @@ class _SensorAlarm:
                                     (self._statistics, update.statistics)):
                 for label, value in values.get(name, {}).items():
                     self._signal(signals, label).update(stamp, value)
+        return inputs_changed
+
+    def event(self, stamp: float, old: Level, inputs_changed: bool) -> AlarmEvent | None:
+        """Corroborate the statistics, then the level change since ``old``, if any."""
+        if not self._inputs.silent:
             self._corroborate()
-        new = self._deciding.level
+        name, new = self.name, self.level
         if new == old:
             return None
         reason = self._inputs.reason if inputs_changed else self.reason()
@@ -346,11 +373,14 @@ class _SensorAlarm:
         return signals[label]
 
     def _corroborate(self) -> None:
-        z = self._share.z
+        """A statistic at WARN is corroborated by a share off normal that another sensor's loss
+        does not explain."""
+        z, needed = self._share.z, self.config.corroborate_z
+        moved = z is not None and (z <= -needed or (z >= needed and not self.explained))
         for label, signal in self._statistics.items():
             if signal.level == Level.OK:
                 self._corroborated.discard(label)
-            elif z is not None and abs(z) >= self.config.corroborate_z:
+            elif moved:
                 self._corroborated.add(label)
 
     def reason(self) -> str:

@@ -20,6 +20,7 @@ from lmd_ros.monitor.alarms import (
 )
 from lmd_ros.monitor.attribution import Attributor, FrameAttribution
 from lmd_ros.monitor.clouds import merge_clouds
+from lmd_ros.monitor.consistency import EvidenceConsistency
 from lmd_ros.monitor.input_checks import InputChecks
 from lmd_ros.monitor.input_statistics import InputStatistics
 from lmd_ros.monitor.rig_sources import CameraIntrinsics, RigSources
@@ -125,6 +126,8 @@ class MonitorCore:
         """Why the model cannot run on the current rig (frames fail with it), if it cannot."""
         self.inputs = InputChecks(attributor.adapter.field_ranges)
         self.statistics = InputStatistics()
+        grid = attributor.adapter.bev_grid
+        self.consistency = None if grid is None else EvidenceConsistency(self.modalities, grid)
         self._fresh_statistics: dict[str, dict[str, float]] = {}
         """Per modality, the input statistics of messages since the last alarm update."""
         self.watchdog = OutputWatchdog(self.modalities, settings.stale_after + settings.hold_s)
@@ -236,7 +239,12 @@ class MonitorCore:
         shares = {m: share if attribution.present.get(m, True) else None
                   for m, share in (attribution.frame_shares()
                                    or dict.fromkeys(self.modalities)).items()}
-        return FrameRecord(attribution, self._update_alarms(now, shares), latency)
+        consistency = {} if self.consistency is None or attribution.evidence is None else {
+            m: {label: value for label, value in (
+                ("agreement", signals.agreement), ("yaw offset", signals.yaw_offset_deg),
+                ("motion", signals.motion)) if value is not None}
+            for m, signals in self.consistency.update(attribution.evidence).items()}
+        return FrameRecord(attribution, self._update_alarms(now, shares, consistency), latency)
 
     def frame_failed(self, reason: str) -> None:
         """A set the model could not analyse: counted per reason, shown by the watchdog."""
@@ -249,12 +257,15 @@ class MonitorCore:
         sets = self.synchronizer.poll(now)
         return sets, self._update_alarms(now, dict.fromkeys(self.modalities))
 
-    def _update_alarms(self, now: float, shares: dict[str, float | None]) -> list[AlarmEvent]:
+    def _update_alarms(self, now: float, shares: dict[str, float | None],
+                       consistency: dict[str, dict[str, float]] | None = None,
+                       ) -> list[AlarmEvent]:
         ages = self.ages(now)
         alive = [m for m, age in ages.items()
                  if age is not None and age <= self.settings.silent_after_s]
         self.watchdog.observe(now, alive)
-        update = AlarmUpdate(now, shares, ages, self.faults(now), self._fresh_statistics)
+        update = AlarmUpdate(now, shares, ages, self.faults(now), self._fresh_statistics,
+                             consistency or {})
         self._fresh_statistics = {}
         if self.alarm_log is not None:
             self.alarm_log.append(update)
