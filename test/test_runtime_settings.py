@@ -15,7 +15,7 @@ MODALITIES = ("camera", "radar", "lidar")
 
 def _core(settings: MonitorSettings) -> MonitorCore:
     adapter = SimpleNamespace(sensors={m: (m,) for m in MODALITIES}, class_names=("vehicle",),
-                              field_ranges={})
+                              field_ranges={}, bev_grid=None)
     attributor = SimpleNamespace(modalities=MODALITIES, adapter=adapter,
                                  score_threshold=settings.score_threshold,
                                  max_detections=settings.max_detections)
