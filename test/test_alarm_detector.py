@@ -124,3 +124,15 @@ def test_a_share_rising_because_another_sensor_lost_its_own_is_no_alarm():
                              "radar": [0.2] * 200, "lidar": [0.5] * 100 + [0.0] * 100})
     assert {e.sensor for e in events} == {"lidar"}
     assert monitor.status()["camera"].level == Level.OK
+
+
+def test_only_the_sensor_furthest_off_on_a_consistency_signal_is_blamed():
+    """A rotated LiDAR turns the others' reference too: they read a smaller opposite offset."""
+    config = AlarmConfig(spreads={m: 0.03 for m in MODALITIES}
+                         | {f"{m}/yaw offset": 0.4 for m in MODALITIES})
+    monitor = AlarmMonitor(MODALITIES, config)
+    offsets = {"lidar": [0.0] * 100 + [5.0] * 100, "camera": [0.0] * 100 + [-1.8] * 100,
+               "radar": [0.0] * 100 + [-1.8] * 100}
+    events = drive(monitor, {"camera": [0.3] * 200, "radar": [0.2] * 200, "lidar": [0.5] * 200},
+                   consistency={m: {"yaw offset": v} for m, v in offsets.items()})
+    assert [(e.sensor, e.new) for e in events] == [("lidar", Level.WARN)]

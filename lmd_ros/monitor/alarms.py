@@ -35,7 +35,7 @@ it would show is the consequence of the silence, which already raised its own al
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from lmd_ros.monitor.calibrated_signal import (
@@ -209,9 +209,11 @@ class AlarmMonitor:
         before = {name: sensor.level for name, sensor in sensors.items()}
         inputs_changed = {name: sensor.observe(update) for name, sensor in sensors.items()}
         losing = {name for name, sensor in sensors.items() if sensor.losing}
+        leaders = _consistency_leaders(sensors.values())
         events = []
         for name, sensor in sensors.items():
             sensor.explained = bool(losing - {name})
+            sensor.leads = {label for label, leader in leaders.items() if leader is sensor}
             event = sensor.event(update.stamp, before[name], inputs_changed[name])
             if event is not None:
                 self._record(event)
@@ -308,10 +310,13 @@ class _SensorAlarm:
         self._inputs = _InputAlarm(config)
         self._share = CalibratedSignal("share", config.signal_config(share=True),
                                        Normal(config.baselines.get(name), config.spreads.get(name)))
-        self._consistency: dict[str, CalibratedSignal] = {}
+        self.consistency: dict[str, CalibratedSignal] = {}
         self._statistics: dict[str, CalibratedSignal] = {}
         self._corroborated: set[str] = set()
         """Statistics at WARN that rose while the share was off its normal too."""
+        self.leads: set[str] = set()
+        """Consistency signals on which this sensor is the furthest off normal: a rotated map
+        turns the others' reference too, so only the worst of them is blamed."""
         self.explained = False
         """Another sensor is losing its share (or its input): a rise of this one's share is the
         consequence, as shares sum to 1, and no fault of this sensor."""
@@ -320,7 +325,8 @@ class _SensorAlarm:
     def _deciding(self) -> _InputAlarm | CalibratedSignal:
         inputs, share = self._inputs, self._share
         rise_explained = self.explained and (share.z or 0.0) > 0
-        judged = [*([] if rise_explained else [share]), *self._consistency.values(),
+        judged = [*([] if rise_explained else [share]),
+                  *(self.consistency[label] for label in sorted(self.leads)),
                   *(self._statistics[label] for label in sorted(self._corroborated))]
         worst = max(judged, key=lambda signal: signal.level, default=None)
         if worst is None or (inputs.level != Level.OK and inputs.level >= worst.level):
@@ -347,7 +353,7 @@ class _SensorAlarm:
             share = update.shares.get(name, 0.0)
             if share is not None:
                 self._share.update(stamp, share)
-            for signals, values in ((self._consistency, update.consistency),
+            for signals, values in ((self.consistency, update.consistency),
                                     (self._statistics, update.statistics)):
                 for label, value in values.get(name, {}).items():
                     self._signal(signals, label).update(stamp, value)
@@ -397,7 +403,7 @@ class _SensorAlarm:
     def reconfigure(self, config: AlarmConfig, new_baseline: bool) -> None:
         self.config = self._inputs.config = config
         self._share.config = config.signal_config(share=True)
-        for signal in (*self._consistency.values(), *self._statistics.values()):
+        for signal in (*self.consistency.values(), *self._statistics.values()):
             signal.config = config.signal_config(share=False)
         if new_baseline:
             self._share.recalibrate(Normal(config.baselines.get(self.name),
@@ -414,3 +420,14 @@ class _SensorAlarm:
             age=self.age,
             reason=self.reason(),
         )
+
+
+def _consistency_leaders(sensors: Iterable[_SensorAlarm]) -> dict[str, _SensorAlarm]:
+    """Per consistency signal, the sensor whose value is furthest from its normal."""
+    leaders: dict[str, tuple[float, _SensorAlarm]] = {}
+    for sensor in sensors:
+        for label, signal in sensor.consistency.items():
+            z = abs(signal.z) if signal.z is not None else -1.0
+            if label not in leaders or z > leaders[label][0]:
+                leaders[label] = (z, sensor)
+    return {label: sensor for label, (_, sensor) in leaders.items()}
