@@ -41,16 +41,26 @@ class Replay:
         """Past this long without messages ticks change nothing but the clock: skip them."""
 
     def feed(self, message: BagMessage) -> None:
+        """A bag message, converted by its stream; a malformed one is counted, not ingested."""
         now = message.time_ns * 1e-9
-        self._tick_until(now)
-        self._last_message = now
         source = message.stream.source
         try:
             stamp, data, frame_id = message.stream.read(message.msg)
         except MalformedMessage as error:
+            self._arrived(now)
             self.core.reject(source, error.category)
             return
+        self.ingest(source, stamp, data, now, frame_id)
+
+    def ingest(self, source: str, stamp: float, data, now: float, frame_id: str = "") -> None:
+        """A message already converted (as `InputStream.read` gives it) arriving at ``now``:
+        for data that never was a ROS message, such as a rendered synthetic drive."""
+        self._arrived(now)
         self._analyse(self.core.ingest(source, stamp, data, now, frame_id), now)
+
+    def _arrived(self, now: float) -> None:
+        self._tick_until(now)
+        self._last_message = now
 
     def _tick_until(self, now: float) -> None:
         if self._tick_origin is None:

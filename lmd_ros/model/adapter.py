@@ -2,12 +2,14 @@
 
 Select it with ``model: ''`` (the default) or ``model: lmd_ros.model.adapter:build``;
 ``checkpoint`` picks one of its checkpoints (empty = the three-modality ``crl.pt``);
-``model_options``: ``{camera_fit: crop | stretch}`` (`lmd_ros.model.camera_fit`).
+``model_options``: ``{camera_fit: crop | stretch}`` (`lmd_ros.model.camera_fit`). A checkpoint's
+normal alarm spreads, if measured, sit beside it (`alarm_calibration_of`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -16,10 +18,11 @@ import torch
 
 from lmd_ros.adapters.protocol import BEVGrid, Detection, FusionCall, ModelAdapter
 from lmd_ros.model.camera_fit import CAMERA_FITS
-from lmd_ros.model.checkpoint import load_model
+from lmd_ros.model.checkpoint import DEFAULT_CHECKPOINT, load_model
 from lmd_ros.model.decode import decode_detections
 from lmd_ros.model.preprocess import preprocess
 from lmd_ros.model.simplebev import SimpleBEV
+from lmd_ros.monitor.alarm_calibration import read_spreads
 from lmd_ros.sensors import Rig, SensorFrame
 
 DECOMPOSED_OUTPUTS = ("heatmap", "segmentation")
@@ -83,4 +86,13 @@ def build(checkpoint: str = "", options: Mapping[str, Any] | None = None,
     if options:
         raise ValueError(f"unknown model_options {sorted(options)}; the reference model takes "
                          "camera_fit")
-    return SimpleBEVAdapter(load_model(checkpoint or None), device, camera_fit)
+    adapter = SimpleBEVAdapter(load_model(checkpoint or None), device, camera_fit)
+    spreads = alarm_calibration_of(Path(checkpoint or DEFAULT_CHECKPOINT))
+    adapter.alarm_spreads = read_spreads(spreads) if spreads.is_file() else {}
+    return adapter
+
+
+def alarm_calibration_of(checkpoint: Path) -> Path:
+    """Where a checkpoint's normal alarm spreads are kept: ``crl.pt`` → ``crl.alarms.yaml``
+    (written by ``lmd_benchmark alarms --spreads``)."""
+    return checkpoint.with_suffix(".alarms.yaml")
