@@ -11,6 +11,7 @@ import re
 import pytest
 
 from lmd_ros.benchmarks.cli import main
+from lmd_ros.monitor.alarm_calibration import read_spreads
 
 SEMICOLON_METHODS = ("lmd", "topic health", "input statistics")
 VERDICT = re.compile("; ".join(
@@ -34,6 +35,7 @@ def tiny(tmp_path_factory):
     config.write_text("lmd_monitor:\n  ros__parameters:\n    warmup_frames: 5\n")
     argv = ["--seconds", "2.5", "--kinds", "camera_blackout,lidar_silent", "--severities", "1",
             "--clean", "1", "--conditions", "day", "--config", str(config), "--workers", "2",
+            "--dependency-frames", "2", "--spreads", str(folder / "spreads.yaml"),
             "--cache", str(folder / "cache"), "--docs", str(folder / "docs" / "alarms.md")]
     code, out, err = run(argv)
     assert code == 0, err
@@ -84,6 +86,8 @@ def test_writes_the_docs_and_the_plot(tiny):
     assert "lmd_benchmark alarms " + " ".join(argv[:4]) in docs
     assert "seeds 10000–10000" in docs and "seeds 0–2" in docs
     assert "![detection vs false alarms](alarms_roc.png)" in docs
+    assert "## Per-detection sensor dependency: linearized against real" in docs
+    assert "held-out frames" in docs
     assert out.strip().splitlines()[-1] in docs
     png = (folder / "docs" / "alarms_roc.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
@@ -105,3 +109,9 @@ def test_a_bad_option_exits_2_naming_it(option, value):
     code, out, err = run(["--seconds", "2.5", option, value])
     assert code == 2 and not out
     assert len(err.strip().splitlines()) == 1 and f"'{option}'" in err
+
+
+def test_writes_the_spreads_fitted_on_the_tune_drive(tiny):
+    _, _, _, folder = tiny
+    spreads = read_spreads(folder / "spreads.yaml")
+    assert {"camera", "radar", "lidar", "lidar/lidar points"} <= set(spreads)

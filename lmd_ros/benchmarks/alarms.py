@@ -36,6 +36,7 @@ from lmd_ros.benchmarks.alarm_methods import (
     methods,
 )
 from lmd_ros.benchmarks.alarm_report import (
+    dependency_section,
     headline,
     impacts_by_fault,
     minutes,
@@ -57,7 +58,10 @@ from lmd_ros.benchmarks.campaign import (
 )
 from lmd_ros.benchmarks.drive_runs import run_drives
 from lmd_ros.benchmarks.drive_trace import DriveTrace
+from lmd_ros.evaluation.dependency import DependencyAgreement, dependency_agreement
+from lmd_ros.evaluation.samples import evaluation_frames
 from lmd_ros.monitor.alarm_calibration import write_spreads
+from lmd_ros.monitor.assembly import build_core
 from lmd_ros.monitor.settings import InvalidSetting, MonitorSettings
 from lmd_ros.world import FAULT_KINDS
 
@@ -95,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
                         "start one here with --workers CPUs)")
     parser.add_argument("--cache", type=Path, metavar="DIR",
                         help="keep each drive's trace here and reuse it on the next run")
+    parser.add_argument("--dependency-frames", type=int, default=100, metavar="N",
+                        help="held-out frames on which dep_<modality> is checked against "
+                        "re-running the model without the sensor (0: skip)")
     parser.add_argument("--spreads", type=Path, metavar="FILE",
                         help="also write the normal spreads fitted on the tune drives here "
                         "(an alarm_calibration file)")
@@ -195,6 +202,14 @@ def _about(command: str, args: argparse.Namespace, traces: Sequence[DriveTrace],
     ]
 
 
+def _dependency(settings: MonitorSettings, frames: int) -> DependencyAgreement:
+    """The dependency check of the configured model on ``frames`` held-out frames."""
+    core = build_core(settings)
+    held_out = evaluation_frames(frames, seed=0, rig=core.rig)
+    return dependency_agreement(core.attributor.adapter, held_out, core.rig,
+                                settings.score_threshold)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
@@ -224,8 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(headline(results))
     command = shlex.join(["lmd_benchmark", "alarms", *argv])
+    extra = [] if args.dependency_frames <= 0 else dependency_section(
+        _dependency(settings, args.dependency_frames), command)
     write_docs(args.docs, _about(command, args, traces, results, timing,
-                                 (time.monotonic() - started) / 60), results, impacts)
+                                 (time.monotonic() - started) / 60), results, impacts, extra)
     print(f"wrote {args.docs} and {plot_path(args.docs)}", file=sys.stderr)
     return 0
 
