@@ -23,6 +23,7 @@ import pytest
 from lmd_ros.benchmarks.alarm_methods import Timing, evaluate_method, lmd_spreads, methods
 from lmd_ros.benchmarks.campaign import campaign
 from lmd_ros.benchmarks.drive_runs import run_drives
+from lmd_ros.monitor.core import alarm_config
 from lmd_ros.monitor.settings import MonitorSettings
 
 ray = pytest.importorskip("ray")
@@ -101,8 +102,9 @@ def scores(traces):
     timing = Timing(1.5, SETTINGS.hold_s, SETTINGS.clear_s)
     tune = [t for t in traces if t.spec.split == "tune"]
     evaluate = [t for t in traces if t.spec.split == "eval"]
+    config = alarm_config(SETTINGS, tune[0].modalities, {})
     return [(m.operating, evaluate_method(m, evaluate, timing).summary)
-            for m in methods(tune, timing, lmd_spreads(tune))]
+            for m in methods(tune, timing, replace(config, spreads=lmd_spreads(tune, config)))]
 
 
 def test_ray_drives_run_on_both_nodes_and_score_as_the_serial_run(cluster):

@@ -1,9 +1,10 @@
 """The alarm methods compared, each a family of alarm timelines along one threshold.
 
 * ``lmd``: the product's own alarms. The core logs its alarm updates (`MonitorCore.alarm_log`);
-  they are replayed through an `AlarmMonitor` with the normal spreads fitted on the clean tune
-  drives (`fit_spreads`: what ships as the model's alarm calibration), at the product's
-  ``warn_z`` and along ``WARN_Z_SWEEP`` (`lmd_timeline`).
+  they are replayed through an `AlarmMonitor` under the configured alarm settings with the
+  normal spreads fitted on the clean tune drives (`fit_spreads`: what ships as the model's
+  alarm calibration), at the configured ``warn_z`` and along ``WARN_Z_SWEEP``
+  (`lmd_timeline`).
 * ``topic health`` and ``input statistics`` (`baselines`): fitted on the clean tune drives;
   they run at the tightest threshold of their sweep that raised no false alarm on those drives.
 
@@ -12,7 +13,7 @@ Every method is scored identically (`alarm_scoring`) on the eval drives.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lmd_ros.benchmarks import baselines
 from lmd_ros.benchmarks.alarm_scoring import DriveScore, Summary, score_drive, summarise
 from lmd_ros.monitor.alarm_calibration import fit_spreads
-from lmd_ros.monitor.alarms import AlarmMonitor, AlarmSpan
+from lmd_ros.monitor.alarms import AlarmConfig, AlarmMonitor, AlarmSpan
 
 if TYPE_CHECKING:
     from lmd_ros.benchmarks.drive_trace import DriveTrace
@@ -64,29 +65,28 @@ class MethodResult:
     curve: tuple[tuple[float | None, Summary], ...]
 
 
-def lmd_timeline(prepared: tuple[DriveTrace, Mapping[str, float]], warn_z: float | None,
+def lmd_timeline(prepared: tuple[DriveTrace, AlarmConfig], warn_z: float | None,
                  ) -> Sequence[AlarmSpan]:
-    """The drive's logged alarm updates replayed with the fitted ``spreads`` at ``warn_z``
-    (None: the product's); the other thresholds follow where they must stay ordered."""
-    trace, spreads = prepared
-    config = trace.alarm_config
-    warn_z = config.warn_z if warn_z is None else warn_z
-    monitor = AlarmMonitor(trace.modalities, replace(
-        config, spreads=spreads, warn_z=warn_z, corroborate_z=min(config.corroborate_z, warn_z),
-        error_z=max(config.error_z, 2 * warn_z)))
+    """The drive's logged alarm updates replayed under the product's alarm ``config`` at
+    ``warn_z`` (None: the configured one); the other thresholds follow where they must stay
+    ordered."""
+    trace, config = prepared
+    if warn_z is not None:
+        config = replace(config, warn_z=warn_z, corroborate_z=min(config.corroborate_z, warn_z),
+                         error_z=max(config.error_z, 2 * warn_z))
+    monitor = AlarmMonitor(trace.modalities, config)
     for update in trace.alarm_log:
         monitor.feed(update)
     return monitor.timeline()
 
 
-def lmd_spreads(tune: Sequence[DriveTrace]) -> dict[str, float]:
+def lmd_spreads(tune: Sequence[DriveTrace], config: AlarmConfig) -> dict[str, float]:
     """The normal spreads of every alarm signal on the clean tune drives."""
-    return fit_spreads((trace.alarm_log for trace in tune),
-                       tune[0].alarm_config.signal_config(share=True))
+    return fit_spreads((trace.alarm_log for trace in tune), config.signal_config(share=True))
 
 
-def lmd_method(spreads: Mapping[str, float]) -> Method:
-    return Method("lmd", "warn_z", WARN_Z_SWEEP, None, lambda trace: (trace, spreads),
+def lmd_method(config: AlarmConfig) -> Method:
+    return Method("lmd", "warn_z", WARN_Z_SWEEP, None, lambda trace: (trace, config),
                   lmd_timeline)
 
 
@@ -110,12 +110,12 @@ def tuned(name: str, parameter: str, sweep: tuple[float, ...], prepare: Callable
     return replace(method, operating=quiet[0] if quiet else sweep[-1])
 
 
-def methods(tune: Sequence[DriveTrace], timing: Timing,
-            spreads: Mapping[str, float]) -> list[Method]:
-    """The product with the normal ``spreads`` and both baselines fitted and tuned on ``tune``."""
+def methods(tune: Sequence[DriveTrace], timing: Timing, config: AlarmConfig) -> list[Method]:
+    """The product with its alarm ``config`` (spreads fitted on ``tune``) and both baselines
+    fitted and tuned on ``tune``."""
     health = baselines.TopicHealth.fit(tune, timing.warmup)
     bands = baselines.InputBands.fit(tune, timing.warmup)
-    return [lmd_method(spreads),
+    return [lmd_method(config),
             tuned("topic health", "tolerance", TOLERANCE_SWEEP, health.excess, tune, timing),
             tuned("input statistics", "k", K_SWEEP, bands.excess, tune, timing)]
 

@@ -62,6 +62,7 @@ from lmd_ros.evaluation.dependency import DependencyAgreement, dependency_agreem
 from lmd_ros.evaluation.samples import evaluation_frames
 from lmd_ros.monitor.alarm_calibration import write_spreads
 from lmd_ros.monitor.assembly import build_core
+from lmd_ros.monitor.core import alarm_config
 from lmd_ros.monitor.settings import InvalidSetting, MonitorSettings
 from lmd_ros.world import FAULT_KINDS
 
@@ -227,11 +228,13 @@ def main(argv: list[str] | None = None) -> int:
     timing = Timing(warmup, settings.hold_s, settings.clear_s)
     tune = [t for t in traces if t.spec.split == "tune"]
     evaluate = [t for t in traces if t.spec.split == "eval"]
-    spreads = lmd_spreads(tune)
+    configured = alarm_config(settings, tune[0].modalities, {})
+    spreads = lmd_spreads(tune, configured)
     if args.spreads:
         write_spreads(args.spreads, spreads, f"lmd_benchmark alarms {shlex.join(argv)}: "
                       f"{len(tune)} clean tune drives, seeds {_seeds(traces, 'tune')}")
-    results = [evaluate_method(m, evaluate, timing) for m in methods(tune, timing, spreads)]
+    results = [evaluate_method(m, evaluate, timing)
+               for m in methods(tune, timing, replace(configured, spreads=spreads))]
     impacts = impacts_by_fault([((t.spec.fault.kind, t.spec.fault.severity),
                                  perception_impact(t.frames, t.spec.fault, warmup))
                                 for t in evaluate if t.spec.fault is not None])

@@ -25,8 +25,14 @@ TRACE_VERSION = 1
 """Bump when `DriveTrace`, or what fills it, changes: older cached traces are then ignored."""
 
 
+REPLAYED = frozenset({"warn_z", "error_z", "corroborate_z", "min_spread", "alarm_calibration"})
+"""Settings a trace does not depend on: the product's alarms are replayed under them from the
+recorded alarm updates (`alarm_methods.lmd_timeline`)."""
+
+
 def cache_key(spec: DriveSpec, settings: MonitorSettings) -> str:
-    text = repr((TRACE_VERSION, spec, spec.world(), settings))
+    recorded = {name: value for name, value in vars(settings).items() if name not in REPLAYED}
+    text = repr((TRACE_VERSION, spec, spec.world(), recorded))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

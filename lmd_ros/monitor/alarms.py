@@ -63,7 +63,7 @@ class AlarmConfig:
     warmup_frames: int = 50
     warn_z: float = 4.0
     error_z: float = 8.0
-    corroborate_z: float = 2.0
+    corroborate_z: float = 1.0
     min_spread: float = 0.02
     """Floor of a share's spread (share units)."""
     relative_spread: float = 0.05

@@ -70,7 +70,7 @@ class MonitorSettings:
     diagnostics_period: float = 1.0
     warn_z: float = 4.0
     error_z: float = 8.0
-    corroborate_z: float = 2.0
+    corroborate_z: float = 1.0
     min_spread: float = 0.02
     alarm_calibration: str = ""
     hold_s: float = 1.0
