@@ -130,6 +130,9 @@ class MonitorCore:
         self.consistency = None if grid is None else EvidenceConsistency(self.modalities, grid)
         self._fresh_statistics: dict[str, dict[str, float]] = {}
         """Per modality, the input statistics of messages since the last alarm update."""
+        self._unchanged_since: dict[str, float] = {}
+        """Cameras whose image has equalled the previous one since this arrival: no live
+        camera repeats its noise, so that camera is frozen."""
         self.watchdog = OutputWatchdog(self.modalities, settings.stale_after + settings.hold_s)
         self.rejected: Counter[tuple[str, str]] = Counter()
         self.skipped_sets = 0
@@ -160,13 +163,18 @@ class MonitorCore:
         if hasattr(data, "points"):  # a cloud: check its fields, keep its points
             self.inputs.cloud(source, data.missing, data.points)
             data = data.points
-        self._observe(source, data)
+        self._observe(source, data, now)
         return self.synchronizer.push(source, stamp, data, now)
 
-    def _observe(self, source: str, data) -> None:
+    def _observe(self, source: str, data, now: float) -> None:
         """The message's input statistics, labelled ``<sensor name> <statistic>``."""
         name = source.split("/", 1)[1]
-        labelled = {f"{name} {k}": v for k, v in self.statistics(source, data).items()}
+        features = self.statistics(source, data)
+        if features.get("change") == 0.0:
+            self._unchanged_since.setdefault(source, now)
+        else:
+            self._unchanged_since.pop(source, None)
+        labelled = {f"{name} {k}": v for k, v in features.items()}
         for modality in self.modalities_of(source):
             self._fresh_statistics.setdefault(modality, {}).update(labelled)
 
@@ -272,10 +280,14 @@ class MonitorCore:
         return self.alarms.feed(update)
 
     def faults(self, now: float) -> dict[str, InputFault]:
-        """Per modality: sources whose stamps cannot be matched (ERROR when all of its sources
-        are affected, WARN when some are), else what the output watchdog finds."""
+        """Per modality: sources whose stamps cannot be matched, or whose images stopped
+        changing (ERROR when all of its sources are affected, WARN when some are), else what the
+        output watchdog finds."""
         faults = self.watchdog.faults(now)
-        unusable = self.synchronizer.unusable(now)
+        unusable = self.synchronizer.unusable(now) | {
+            source: f"image unchanged for {now - since:.2f} s (frozen)"
+            for source, since in self._unchanged_since.items()
+            if now - since > self.settings.stale_after}
         for modality in self.modalities:
             sources = self.sources_of(modality)
             bad = [s for s in sources if s in unusable]
