@@ -12,7 +12,8 @@ setup(
     name=PACKAGE,
     version="0.1.0",
     packages=find_packages(exclude=["test", "test.*"]),
-    package_data={PACKAGE: ["model/checkpoints/*.pt", "model/checkpoints/*.alarms.yaml", "examples/checkpoints/*.pt"]},
+    package_data={PACKAGE: ["model/checkpoints/*.pt", "model/checkpoints/*.alarms.yaml",
+                            "examples/checkpoints/*.pt"]},
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (f"share/{PACKAGE}", ["package.xml"]),

@@ -366,9 +366,17 @@ class _SensorAlarm:
         name, new = self.name, self.level
         if new == old:
             return None
-        reason = self._inputs.reason if inputs_changed else self.reason()
-        return AlarmEvent(stamp, name, old, new, reason, self._share.smoothed,
-                          self._share.mean)
+        return AlarmEvent(stamp, name, old, new, self._event_reason(inputs_changed),
+                          self._share.smoothed, self._share.mean)
+
+    def _event_reason(self, inputs_changed: bool) -> str:
+        """The inputs' reason when they changed, with the share unless a silence froze it;
+        else the deciding signal's."""
+        if not inputs_changed:
+            return self.reason()
+        if self._inputs.silent or not self._share.ready:
+            return self._inputs.reason
+        return f"{self._inputs.reason}; {self._share.describe()}"
 
     def _signal(self, signals: dict[str, CalibratedSignal], label: str) -> CalibratedSignal:
         if label not in signals:

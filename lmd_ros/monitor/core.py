@@ -280,14 +280,14 @@ class MonitorCore:
         return self.alarms.feed(update)
 
     def faults(self, now: float) -> dict[str, InputFault]:
-        """Per modality: sources whose stamps cannot be matched, or whose images stopped
-        changing (ERROR when all of its sources are affected, WARN when some are), else what the
-        output watchdog finds."""
+        """Per modality: sources whose stamps cannot be matched (ERROR when all of its sources
+        are affected, WARN when some are), else cameras whose images stopped changing (WARN:
+        their data still flows into the model, and the share says how much it relies on it),
+        else what the output watchdog finds."""
         faults = self.watchdog.faults(now)
-        unusable = self.synchronizer.unusable(now) | {
-            source: f"image unchanged for {now - since:.2f} s (frozen)"
-            for source, since in self._unchanged_since.items()
-            if now - since > self.settings.stale_after}
+        unusable = self.synchronizer.unusable(now)
+        frozen = [source for source, since in self._unchanged_since.items()
+                  if now - since > self.settings.stale_after]
         for modality in self.modalities:
             sources = self.sources_of(modality)
             bad = [s for s in sources if s in unusable]
@@ -296,6 +296,10 @@ class MonitorCore:
                     f"{s}: {unusable[s]}" for s in bad)
                 faults[modality] = InputFault(
                     Level.ERROR if len(bad) == len(sources) else Level.WARN, reason)
+            elif stuck := [s for s in sources if s in frozen]:
+                since = min(self._unchanged_since[s] for s in stuck)
+                faults[modality] = InputFault(Level.WARN, (
+                    f"{', '.join(stuck)}: image unchanged for {now - since:.2f} s (frozen)"))
         return faults
 
     def pipeline_health(self, now: float) -> tuple[Level, str]:
