@@ -166,8 +166,9 @@ def _about(command: str, args: argparse.Namespace, traces: Sequence[DriveTrace],
     thresholds = ", ".join(f"{r.method.name} {r.method.parameter} = {r.method.operating:g}"
                            for r in results if r.method.operating is not None)
     return [
-        f"Made by `{command}` in {wall_min:.1f} min on {os.cpu_count()} CPU cores "
-        f"({platform.machine()}), {where}, torch {torch.__version__} with 1 thread per drive; "
+        f"Made by `{command}` on {os.cpu_count()} CPU cores ({platform.machine()}), {where}, "
+        f"torch {torch.__version__} with 1 thread per drive: {sum(wall) / 60:.1f} min of drives "
+        f"(this run {wall_min:.1f} min; drives from the cache ran before); "
         f"{sum(wall) / len(wall):.1f} s per drive of {args.seconds:g} s "
         f"({sum(wall) / max(frames, 1):.2f} s per analysed frame, rendering included).",
         "",
