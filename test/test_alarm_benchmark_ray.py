@@ -33,6 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 SETTINGS = MonitorSettings(warmup_frames=5)
 SPECS = campaign(seconds=2.0, kinds=("lidar_silent",), clean=1, conditions=("day",))
 START_TIMEOUT_S = 60.0
+NO_TOKEN = {"RAY_AUTH_MODE": "disabled"}
+"""Nodes and driver alike: a local `ray.init()` elsewhere (test_bag_ray) leaves a token in
+~/.ray that would otherwise switch later clusters to token authentication."""
 
 
 def free_port() -> int:
@@ -42,7 +45,7 @@ def free_port() -> int:
 
 
 def start_node(folder: Path, name: str, *options: str) -> subprocess.Popen:
-    env = {**os.environ, "RAY_TMPDIR": str(folder),
+    env = {**os.environ, "RAY_TMPDIR": str(folder), **NO_TOKEN,
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     return subprocess.Popen(
         [str(RAY), "start", "--block", "--num-cpus=1", "--disable-usage-stats",
@@ -70,8 +73,10 @@ def accepts(port: int) -> bool:
 
 
 @pytest.fixture
-def cluster():
+def cluster(monkeypatch):
     """The address of a head node and a worker node of one CPU each."""
+    for name, value in NO_TOKEN.items():
+        monkeypatch.setenv(name, value)
     folder = Path(tempfile.mkdtemp(prefix="lmdray"))  # short: Ray's socket paths are limited
     port = free_port()
     nodes = [start_node(folder, "head", "--head", f"--port={port}", f"--temp-dir={folder}",
