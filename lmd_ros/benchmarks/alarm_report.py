@@ -207,7 +207,11 @@ def dependency_section(agreement: DependencyAgreement, command: str) -> list[str
             f"dropout) on {agreement.detections} detections of {agreement.frames} held-out "
             f"frames (`{command}`); overall agreement {percent(agreement.agreement)}:", "",
             *markdown_table(["modality", "both depend", "linearized only", "real only",
-                             "neither", "agreement"], rows)]
+                             "neither", "agreement"], rows), "",
+            "Agreement is high because most detections depend on no single sensor. Of the "
+            "detections that really depend on a sensor, the linearized check finds " + ", ".join(
+                f"{m} {c.both}/{c.both + c.real_only}" for m, c in agreement.counts.items())
+            + ": removing a sensor can cost more than its linear contribution says."]
 
 
 def write_docs(path: Path, about: Sequence[str], results: Sequence[MethodResult],
