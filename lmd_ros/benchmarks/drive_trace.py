@@ -23,7 +23,6 @@ from lmd_ros.benchmarks.campaign import DriveSpec
 from lmd_ros.monitor.alarms import AlarmConfig, AlarmEvent, AlarmSpan
 from lmd_ros.monitor.assembly import build_core
 from lmd_ros.monitor.core import CAMERA_PREFIX, FrameRecord, MonitorCore
-from lmd_ros.monitor.input_statistics import InputStatistics
 from lmd_ros.monitor.settings import MonitorSettings
 from lmd_ros.monitor.synchronizer import SyncedSet
 from lmd_ros.ros.inputs import CloudReading
@@ -104,14 +103,13 @@ def run_drive(spec: DriveSpec, settings: MonitorSettings) -> DriveTrace:
     drive = Drive(spec.seed, spec.world(), faults=() if spec.fault is None else (spec.fault,))
     frames = _FrameLog()
     replay = Replay(core, [frames])
-    statistics = InputStatistics()
     messages = []
     for i in range(len(drive)):
         frame, _ = drive.frame(i)
         for source, data, frame_id in sensor_data(frame, drive.rig):
-            features = statistics(source, getattr(data, "points", data))
-            messages.append(MessageTrace(source, frame.stamp, frame.stamp, features))
             replay.ingest(source, frame.stamp, data, frame.stamp, frame_id)
+            messages.append(MessageTrace(source, frame.stamp, frame.stamp,
+                                         core.statistics.latest[source]))
     log = getattr(core, "alarm_log", None)
     return DriveTrace(
         spec=spec, modalities=core.modalities,

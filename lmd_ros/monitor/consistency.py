@@ -76,6 +76,12 @@ class ConsistencySignals:
     yaw_offset_deg: float | None
     motion: float | None
 
+    def labelled(self) -> dict[str, float]:
+        """The signals there are, under the labels the alarms name them by."""
+        values = {"agreement": self.agreement, "yaw offset": self.yaw_offset_deg,
+                  "motion": self.motion}
+        return {label: value for label, value in values.items() if value is not None}
+
 
 class EvidenceConsistency:
     """Consistency signals per frame; remembers the last ``motion_lag`` frames' maps."""

@@ -248,9 +248,7 @@ class MonitorCore:
                   for m, share in (attribution.frame_shares()
                                    or dict.fromkeys(self.modalities)).items()}
         consistency = {} if self.consistency is None or attribution.evidence is None else {
-            m: {label: value for label, value in (
-                ("agreement", signals.agreement), ("yaw offset", signals.yaw_offset_deg),
-                ("motion", signals.motion)) if value is not None}
+            m: signals.labelled()
             for m, signals in self.consistency.update(attribution.evidence).items()}
         return FrameRecord(attribution, self._update_alarms(now, shares, consistency), latency)
 

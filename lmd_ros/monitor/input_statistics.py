@@ -47,17 +47,21 @@ def message_features(kind: str, data: np.ndarray, previous: np.ndarray | None = 
 
 
 class InputStatistics:
-    """The features of each message, keeping each camera's previous image for its change."""
+    """The features of each message, keeping each camera's previous image for its change;
+    ``latest`` holds each source's last features."""
 
     def __init__(self) -> None:
         self._previous: dict[str, np.ndarray] = {}
+        self.latest: dict[str, dict[str, float]] = {}
 
     def __call__(self, source: str, data: np.ndarray) -> dict[str, float]:
         """Features of the message ``data`` from ``source`` (``camera/<name>``, ``lidar/<name>``,
         ``radar/<name>``)."""
         kind = source.split("/", 1)[0]
-        if kind != "camera":
-            return message_features(kind, data)
-        features = message_features(kind, data, self._previous.get(source))
-        self._previous[source] = data
+        if kind == "camera":
+            features = message_features(kind, data, self._previous.get(source))
+            self._previous[source] = data
+        else:
+            features = message_features(kind, data)
+        self.latest[source] = features
         return features
